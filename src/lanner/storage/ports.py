@@ -1,0 +1,223 @@
+"""Storage ports: what the engine needs from a backend, as Protocols.
+
+The engine imports only this module. Adapters (``lanner.storage.sql``) implement it for
+SQLite and PostgreSQL; one contract test suite (tests/integration/test_store_contract.py)
+runs against each.
+
+Who writes what:
+- the executor (inside ``executor_transaction``) creates executions' task runs, resolves
+  flowable ones, and ends executions;
+- a worker claims jobs (task run -> RUNNING, new attempt) and finishes them (task run ->
+  terminal or RETRYING), fenced by job ownership so a superseded worker's late result is
+  rejected; each finish queues a message that wakes the executor for that execution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from lanner.models.execution import Attempt, Execution, LogEntry, TaskRun
+from lanner.models.state import State
+
+__all__ = [
+    "ClaimedExecution",
+    "ExecutionQuery",
+    "ExecutorTx",
+    "JobResult",
+    "KVEntry",
+    "Page",
+    "Store",
+    "StoredFlow",
+    "WorkerJob",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFlow:
+    namespace: str
+    id: str
+    revision: int
+    source: str
+    deleted: bool = False
+    updated: datetime | None = None
+
+
+@dataclass(slots=True)
+class WorkerJob:
+    """A runnable task run waiting for, or held by, a worker."""
+
+    task_run_id: str
+    execution_id: str
+    attempt: int
+    #: everything the worker needs: the task definition and the expression variables
+    payload: dict[str, Any]
+    worker_group: str | None = None
+    not_before: datetime | None = None
+    worker_id: str | None = None
+    kill_requested: bool = False
+
+
+@dataclass(slots=True)
+class JobResult:
+    """What a worker reports when an attempt ends."""
+
+    state: State  # SUCCESS, WARNING, FAILED, KILLED, or RETRYING (another attempt is queued)
+    attempt: Attempt
+    outputs: dict[str, Any] | None = None
+    labels: dict[str, str] | None = None
+    retry_at: datetime | None = None  # with RETRYING: when the next attempt may start
+
+
+@dataclass(slots=True)
+class ClaimedExecution:
+    """An execution handed to one executor, locked until its transaction ends."""
+
+    execution: Execution
+    task_runs: list[TaskRun]
+    #: user actions consumed with the messages, oldest first: ("kill", {}), ("resume", {...})…
+    actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionQuery:
+    namespace: str | None = None
+    flow_id: str | None = None
+    states: Sequence[State] | None = None
+    labels: dict[str, str] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    parent_id: str | None = None
+    page: int = 1
+    size: int = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    results: list[Any] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class KVEntry:
+    namespace: str
+    key: str
+    value: Any
+    expires_at: datetime | None = None
+    updated: datetime | None = None
+
+
+class ExecutorTx(Protocol):
+    """One executor unit of work; committed when the context exits without error."""
+
+    async def claim(self, limit: int) -> list[ClaimedExecution]:
+        """Executions with pending messages, locked (SKIP LOCKED), their messages consumed."""
+        ...
+
+    async def save(
+        self,
+        execution: Execution,
+        task_runs: Sequence[TaskRun],
+        jobs: Sequence[WorkerJob] = (),
+    ) -> None:
+        """Persist the execution, new or changed task runs, and new worker jobs."""
+        ...
+
+    async def notify(self, execution_id: str, not_before: datetime | None = None) -> None:
+        """Queue a message for another (or the same, later) execution."""
+        ...
+
+    async def create_execution(self, execution: Execution) -> None:
+        """Create a (sub)execution inside this transaction and queue it."""
+        ...
+
+    async def kill_jobs(self, execution_id: str) -> list[str]:
+        """Cancel this execution's unclaimed jobs (returns their task run ids) and flag claimed ones."""
+        ...
+
+    async def running_count(self, namespace: str, flow_id: str) -> int:
+        """Executions of the flow currently RUNNING (or PAUSED/KILLING), for concurrency limits."""
+        ...
+
+    async def oldest_queued(self, namespace: str, flow_id: str, limit: int) -> list[str]:
+        """Ids of the oldest QUEUED executions of the flow."""
+        ...
+
+    async def load(self, execution_id: str) -> ClaimedExecution | None:
+        """Read another execution (a subflow's child) without claiming it."""
+        ...
+
+
+class Store(Protocol):
+    """A storage backend."""
+
+    dialect: str
+
+    async def migrate(self) -> None: ...
+    async def close(self) -> None: ...
+
+    # flows
+    async def save_flow(self, namespace: str, flow_id: str, source: str) -> StoredFlow:
+        """Store a new revision if ``source`` differs from the latest one; return the latest."""
+        ...
+    async def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> StoredFlow | None: ...
+    async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]: ...
+    async def flow_revisions(self, namespace: str, flow_id: str) -> list[StoredFlow]: ...
+    async def delete_flow(self, namespace: str, flow_id: str) -> bool: ...
+
+    # executions
+    async def create_execution(self, execution: Execution) -> None:
+        """Store a new execution and queue it for the executor."""
+        ...
+    async def get_execution(self, execution_id: str) -> ClaimedExecution | None: ...
+    async def search_executions(self, query: ExecutionQuery) -> Page: ...
+    async def delete_execution(self, execution_id: str) -> bool: ...
+    async def request(self, execution_id: str, action: str, payload: dict[str, Any] | None = None) -> None:
+        """Record a user action (kill, resume, restart…) for the executor and wake it."""
+        ...
+
+    def executor_transaction(self) -> AbstractAsyncContextManager[ExecutorTx]: ...
+    async def next_message_due(self) -> datetime | None:
+        """When the earliest delayed executor message becomes due (None: none delayed)."""
+        ...
+
+    # workers
+    async def register_worker(self, worker_id: str, group: str | None, hostname: str) -> None: ...
+    async def heartbeat(self, worker_id: str) -> bool:
+        """Refresh the worker's heartbeat; False if it was declared dead meanwhile."""
+        ...
+    async def unregister_worker(self, worker_id: str) -> None: ...
+    async def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int) -> list[WorkerJob]:
+        """Take up to ``limit`` due jobs: each task run becomes RUNNING with a new attempt."""
+        ...
+    async def finish_job(self, job: WorkerJob, result: JobResult, logs: Sequence[LogEntry] = ()) -> bool:
+        """Record the attempt's end; False (nothing written) if the job is no longer ours."""
+        ...
+    async def kill_requested(self, worker_id: str) -> list[str]:
+        """Task run ids held by this worker whose execution is being killed."""
+        ...
+    async def requeue_lost_jobs(self, dead_after_seconds: float, *, all_workers: bool = False) -> int:
+        """Hand back jobs of workers silent for longer than the timeout (or all, at a local start)."""
+        ...
+    async def next_job_due(self) -> datetime | None: ...
+
+    # logs
+    async def append_logs(self, entries: Sequence[LogEntry]) -> None: ...
+    async def get_logs(
+        self, execution_id: str, min_level: str | None = None, task_run_id: str | None = None,
+        attempt: int | None = None,
+    ) -> list[LogEntry]: ...
+
+    # key/value store
+    async def kv_get(self, namespace: str, key: str) -> KVEntry | None: ...
+    async def kv_set(self, entry: KVEntry) -> None: ...
+    async def kv_delete(self, namespace: str, key: str) -> bool: ...
+    async def kv_list(self, namespace: str) -> list[KVEntry]: ...
+
+    # wake-ups (LISTEN/NOTIFY on PostgreSQL, in-process events everywhere)
+    async def wait_for(self, channel: str, timeout: float) -> None:
+        """Return when ``channel`` ('executor' or 'worker') is signalled, or after ``timeout``."""
+        ...

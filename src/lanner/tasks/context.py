@@ -1,0 +1,97 @@
+"""The run context: everything a task may use while it runs (the public task API).
+
+The engine's worker provides the implementation; tasks and plugins depend only on this
+protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+__all__ = ["FileStore", "KVStore", "RunContext", "TaskLogger"]
+
+T = TypeVar("T")
+
+
+class TaskLogger(Protocol):
+    """Logs of the running attempt, stored centrally with secrets masked."""
+
+    def debug(self, message: str) -> None: ...
+    def info(self, message: str) -> None: ...
+    def warning(self, message: str) -> None: ...
+    def error(self, message: str) -> None: ...
+    def trace(self, message: str) -> None: ...
+    def log(self, level: str, message: str) -> None: ...
+
+
+class FileStore(Protocol):
+    """Internal storage for files produced by tasks, addressed by ``lanner://`` URIs."""
+
+    async def put(self, local_path: Path, name: str | None = None) -> str:
+        """Copy a local file into internal storage for this task run; return its URI."""
+        ...
+
+    async def put_bytes(self, data: bytes, name: str) -> str: ...
+
+    async def get_bytes(self, uri: str) -> bytes: ...
+
+    async def fetch(self, uri: str, destination: Path) -> Path:
+        """Copy a stored file to a local path."""
+        ...
+
+
+class KVStore(Protocol):
+    """Namespace key/value store."""
+
+    async def get(self, key: str, namespace: str | None = None) -> Any: ...
+    async def set(self, key: str, value: Any, namespace: str | None = None, ttl_seconds: float | None = None, overwrite: bool = True) -> None: ...
+    async def delete(self, key: str, namespace: str | None = None) -> bool: ...
+
+
+class RunContext(Protocol):
+    """What a running task sees: its identity, rendering, logs, files, secrets, KV and metrics."""
+
+    execution_id: str
+    task_run_id: str
+    task_id: str
+    attempt: int
+    namespace: str
+    flow_id: str
+    logger: TaskLogger
+    storage: FileStore
+    kv: KVStore
+
+    @property
+    def variables(self) -> Mapping[str, Any]:
+        """The expression variables (inputs, outputs, vars, flow, execution, taskrun…)."""
+        ...
+
+    async def render(self, value: T, extra: Mapping[str, Any] | None = None) -> T:
+        """Render ``{{ }}`` expressions in a string, or recursively in lists and dicts."""
+        ...
+
+    async def working_dir(self) -> Path:
+        """A temporary directory owned by this attempt, removed when it ends."""
+        ...
+
+    def metric(self, name: str, value: float, type: str = "counter", tags: Mapping[str, str] | None = None) -> None:
+        """Record a metric (``counter``, ``timer`` in seconds, or ``gauge``)."""
+        ...
+
+    def mask(self, secret: str) -> None:
+        """Mask this value in every log line and output of the attempt."""
+        ...
+
+    def warn(self, reason: str) -> None:
+        """End the attempt in WARNING instead of SUCCESS."""
+        ...
+
+    def set_labels(self, labels: Mapping[str, str]) -> None:
+        """Add or replace labels on the execution."""
+        ...
+
+    async def killed(self) -> None:
+        """Returns when the attempt must stop (kill or timeout); tasks rarely need it."""
+        ...
