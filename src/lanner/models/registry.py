@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import inspect
+import sys
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class Registry:
     triggers: dict[str, type[PluginModel]] = field(default_factory=dict)
     #: entry point that registered each canonical name (plugin documentation)
     origin: dict[str, str] = field(default_factory=dict)
+    #: helper models of plugin modules (e.g. a Dag entry) that may nest tasks too
+    models: list[type[BaseModel]] = field(default_factory=list)
 
     def register(self, cls: type[PluginModel], origin: str = "") -> None:
         names = type_names(cls)
@@ -48,11 +51,21 @@ class Registry:
         self.origin[names[0]] = origin
 
     def register_module(self, module: types.ModuleType, origin: str = "") -> None:
+        """Register every plugin class defined in ``module`` or, for a package, its imported submodules."""
+        prefix = module.__name__ + "."
+        modules = [module] + [m for name, m in sorted(sys.modules.items()) if name.startswith(prefix)]
+        for mod in modules:
+            self._register_members(mod, origin)
+
+    def _register_members(self, module: types.ModuleType, origin: str) -> None:
         for _, obj in inspect.getmembers(module, inspect.isclass):
+            if obj.__module__ != module.__name__:
+                continue
+            if issubclass(obj, BaseModel):
+                self.models.append(obj)
             if (
                 issubclass(obj, PluginModel)
                 and obj.plugin_kind in ("task", "trigger")
-                and obj.__module__.startswith(module.__name__)
                 and type_names(obj)
             ):
                 self.register(obj, origin)
@@ -73,7 +86,7 @@ class Registry:
     def freeze(self) -> Registry:
         """Resolve the task/trigger unions in every model; call once, after registering."""
         namespace = {"AnyTask": _union(self.task_classes()), "AnyTrigger": _union(self.trigger_classes())}
-        for cls in [*self.task_classes(), *self.trigger_classes()]:
+        for cls in [*self.models, *self.task_classes(), *self.trigger_classes()]:
             cls.model_rebuild(force=True, _types_namespace=namespace)
         Flow.model_rebuild(force=True, _types_namespace=namespace)
         return self
