@@ -86,7 +86,7 @@ class RandomRetry(_RetryBase):
 
     def delay(self, attempt: int) -> timedelta:
         low, high = self.minInterval.total_seconds(), self.maxInterval.total_seconds()
-        return timedelta(seconds=random.uniform(low, max(low, high)))  # noqa: S311 - jitter, not crypto
+        return timedelta(seconds=random.uniform(low, max(low, high)))
 
 
 Retry = Annotated[ConstantRetry | ExponentialRetry | RandomRetry, Field(discriminator="type")]

@@ -1,1 +1,25 @@
+"""The SQL storage adapter: SQLite (embedded default, WAL) and PostgreSQL, one SQLAlchemy Core code.
 
+    store = create_store("sqlite:///lanner.db")        # or "postgresql://user@host/db"
+    await store.migrate()
+
+Modules: ``schema`` (tables), ``codec`` (rows <-> records), ``database`` (engines and
+transactions), ``notify`` (wake-ups), ``executor_tx`` and ``jobs`` (the hot paths),
+``store`` (everything else), ``migrate`` + ``migrations/`` (Alembic).
+"""
+
+from __future__ import annotations
+
+from lanner.storage.sql.store import SqlStore
+
+__all__ = ["SqlStore", "create_store"]
+
+
+def create_store(url: str, *, schema: str | None = None, pool_size: int = 5) -> SqlStore:
+    """A store for ``sqlite:///path.db`` or ``postgresql://…`` (call ``migrate()`` before use).
+
+    ``schema`` (PostgreSQL only) puts every table in that schema, created by ``migrate()``
+    if missing. ``pool_size`` is the number of connections kept open (PostgreSQL), or of
+    reader connections next to the single writer (SQLite).
+    """
+    return SqlStore(url, schema=schema, pool_size=pool_size)

@@ -1,0 +1,50 @@
+"""Composition root: settings -> storage adapter -> engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from lanner.engine.engine import Engine, EngineOptions
+from lanner.settings import Settings
+from lanner.storage.files import LocalFileStorage
+from lanner.storage.ports import Store
+from lanner.storage.sql import create_store
+
+__all__ = ["open_engine", "open_store"]
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[Store]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = create_store(settings.resolved_database_url())
+    try:
+        await store.migrate()
+        yield store
+    finally:
+        await store.close()
+
+
+@asynccontextmanager
+async def open_engine(settings: Settings, *, local: bool = True, start: bool = True) -> AsyncIterator[Engine]:
+    """An engine on the configured backend, its loops running until the block exits."""
+    async with open_store(settings) as store:
+        files = LocalFileStorage(Path(settings.resolved_storage_dir()))
+        options = EngineOptions(
+            work_root=settings.work_dir(),
+            worker_threads=settings.worker.threads,
+            worker_groups=list(settings.worker.groups) or [None],
+            executor_batch=settings.executor.batch_size,
+            idle_poll=settings.executor.idle_poll,
+            heartbeat_interval=settings.worker.heartbeat_interval,
+            worker_dead_after=settings.worker.dead_after,
+            local=local,
+        )
+        engine = Engine(store, files, options)
+        if start:
+            await engine.start()
+        try:
+            yield engine
+        finally:
+            await engine.stop()

@@ -1,0 +1,35 @@
+"""``lanner plugins …``: installed task and trigger types and the flow JSON Schema."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lanner.flows import flow_json_schema
+from lanner.models.plugin import type_names
+from lanner.models.registry import default_registry
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Installed plugins.", no_args_is_help=True)
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of a flow (every task and trigger type, with documentation)."""
+    typer.echo(json.dumps(flow_json_schema(), indent=2))
+
+
+@app.command("list")
+def list_plugins() -> None:
+    """List task and trigger types with their Kestra aliases."""
+    registry = default_registry()
+    table = Table("kind", "type", "aliases", "plugin")
+    for kind, classes in (("task", registry.task_classes()), ("trigger", registry.trigger_classes())):
+        for cls in classes:
+            names = type_names(cls)
+            table.add_row(kind, names[0], "\n".join(names[1:]), registry.origin.get(names[0], ""))
+    Console().print(table)

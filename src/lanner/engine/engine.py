@@ -1,0 +1,233 @@
+"""The engine: executor and worker wired to one store, plus the operations users call.
+
+``Engine`` is what the CLI and the server hold: it submits executions, runs the executor
+and worker loops (``start``/``stop``), and waits for executions to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lanner.engine.executor import Executor
+from lanner.engine.flow_index import FlowCache
+from lanner.engine.secrets import EnvSecrets
+from lanner.engine.worker import Worker
+from lanner.errors import ConflictError, NotFoundError
+from lanner.expressions import Renderer
+from lanner.flows import parse_flow
+from lanner.models.execution import Execution, TaskRun, utcnow
+from lanner.models.ids import new_id
+from lanner.models.input_values import resolve_inputs
+from lanner.models.registry import Registry, default_registry
+from lanner.models.state import State
+from lanner.storage.files import FileStorage
+from lanner.storage.ports import ClaimedExecution, Store, StoredFlow
+
+__all__ = ["Engine", "EngineOptions"]
+
+
+@dataclass
+class EngineOptions:
+    work_root: Path
+    worker_threads: int = 32
+    worker_groups: list[str | None] = field(default_factory=lambda: [None])
+    run_executor: bool = True
+    run_worker: bool = True
+    executor_batch: int = 64
+    idle_poll: float = 1.0
+    heartbeat_interval: float = 3.0
+    worker_dead_after: float = 30.0
+    #: single-process mode: at start, hand back jobs left running by a previous (killed) process
+    local: bool = True
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        files: FileStorage,
+        options: EngineOptions,
+        *,
+        registry: Registry | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        secrets: EnvSecrets | None = None,
+    ) -> None:
+        self.store = store
+        self.files = files
+        self.options = options
+        self.registry = registry or default_registry()
+        self.clock = clock
+        self.secrets = secrets or EnvSecrets()
+        self.renderer = Renderer()
+        self.flows = FlowCache(store)
+        self._finished = asyncio.Condition()
+        functions: dict[str, Callable[..., Any]] = {"secret": self.secrets.get}
+        self.executor = Executor(
+            store, self.flows, self.renderer, functions, clock,
+            batch_size=options.executor_batch, idle_poll=options.idle_poll, on_finished=self._notify_finished,
+        )
+        self.worker = Worker(
+            store, files, self.registry, self.renderer, self.secrets, clock,
+            work_root=options.work_root, threads=options.worker_threads, groups=options.worker_groups,
+            heartbeat_interval=options.heartbeat_interval, idle_poll=options.idle_poll,
+        )
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        self._stop.clear()
+        if self.options.run_worker:
+            await self.store.requeue_lost_jobs(self.options.worker_dead_after, all_workers=self.options.local)
+            self._tasks.append(asyncio.create_task(self.worker.run_forever(self._stop)))
+        if self.options.run_executor:
+            self._tasks.append(asyncio.create_task(self.executor.run_forever(self._stop)))
+            if not self.options.local:
+                self._tasks.append(asyncio.create_task(self._watch_workers()))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(Exception):
+                await task
+        self._tasks.clear()
+
+    async def _watch_workers(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(Exception):
+                await self.store.requeue_lost_jobs(self.options.worker_dead_after)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), max(self.options.worker_dead_after / 3, 1.0))
+
+    def _notify_finished(self, execution: Execution) -> None:
+        async def wake() -> None:
+            async with self._finished:
+                self._finished.notify_all()
+
+        asyncio.get_running_loop().create_task(wake())
+
+    # ------------------------------------------------------------------ flows
+    async def deploy(self, source: str, *, filename: str | None = None) -> StoredFlow:
+        """Validate a flow's YAML (every error at once) and store it as a new revision."""
+        flow = parse_flow(source, filename=filename, registry=self.registry)
+        return await self.store.save_flow(flow.namespace, flow.id, source)
+
+    # ------------------------------------------------------------------ executions
+    async def submit(
+        self,
+        namespace: str,
+        flow_id: str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        revision: int | None = None,
+        trigger: dict[str, Any] | None = None,
+    ) -> Execution:
+        """Create an execution of a stored flow; inputs are checked and typed first."""
+        index = await self.flows.get(namespace, flow_id, revision)
+        flow = index.flow
+        if flow.disabled:
+            raise ConflictError(f"flow {flow.uid} is disabled")
+        resolved = resolve_inputs(flow.inputs or [], dict(inputs or {}))
+        execution = Execution(
+            id=new_id(),
+            namespace=namespace,
+            flow_id=flow_id,
+            flow_revision=index.revision,
+            state=State.CREATED,
+            inputs=resolved,
+            labels={**flow.label_map(), **dict(labels or {})},
+            variables=dict(flow.variables or {}),
+            trigger=trigger,
+            created=self.clock(),
+        )
+        execution.set_state(State.CREATED, execution.created)
+        await self.store.create_execution(execution)
+        return execution
+
+    async def get(self, execution_id: str) -> ClaimedExecution:
+        found = await self.store.get_execution(execution_id)
+        if found is None:
+            raise NotFoundError(f"execution {execution_id} not found")
+        return found
+
+    async def wait(self, execution_id: str, timeout: float | None = None, poll: float = 0.5) -> ClaimedExecution:
+        """Wait until the execution reaches a terminal state (and is not to be resumed)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            found = await self.get(execution_id)
+            if found.execution.state.is_terminal:
+                return found
+            remaining = poll if deadline is None else min(poll, deadline - loop.time())
+            if remaining <= 0:
+                raise TimeoutError(f"execution {execution_id} still {found.execution.state} after {timeout}s")
+            async with self._finished:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._finished.wait(), remaining)
+
+    async def kill(self, execution_id: str) -> None:
+        found = await self.get(execution_id)
+        if found.execution.state.is_terminal:
+            raise ConflictError(f"execution {execution_id} already ended {found.execution.state}")
+        await self.store.request(execution_id, "kill")
+
+    async def resume(self, execution_id: str, inputs: Mapping[str, Any] | None = None) -> None:
+        found = await self.get(execution_id)
+        if found.execution.state != State.PAUSED:
+            raise ConflictError(f"execution {execution_id} is {found.execution.state}, not PAUSED")
+        await self.store.request(execution_id, "resume", {"inputs": dict(inputs or {})})
+
+    async def restart(self, execution_id: str) -> None:
+        found = await self.get(execution_id)
+        if found.execution.state not in (State.FAILED, State.KILLED, State.CANCELLED, State.WARNING):
+            raise ConflictError(f"execution {execution_id} is {found.execution.state}; only a failed or killed one restarts")
+        await self.store.request(execution_id, "restart")
+
+    async def replay(self, execution_id: str, task_run_id: str | None = None) -> Execution:
+        """A new execution of the same flow revision, keeping the task runs before ``task_run_id``."""
+        found = await self.get(execution_id)
+        old = found.execution
+        runs = {run.id: run for run in found.task_runs}
+        keep: list[TaskRun] = []
+        if task_run_id is not None:
+            target = runs.get(task_run_id)
+            if target is None:
+                raise NotFoundError(f"execution {execution_id} has no task run {task_run_id}")
+            ancestors: set[str] = set()
+            parent = target.parent_id
+            while parent:
+                ancestors.add(parent)
+                parent = runs[parent].parent_id if parent in runs else None
+            keep = [run for run in found.task_runs if run.seq < target.seq]
+            for run in keep:
+                if run.id in ancestors:
+                    run.state = State.RUNNING
+        new = Execution(
+            id=new_id(), namespace=old.namespace, flow_id=old.flow_id, flow_revision=old.flow_revision,
+            state=State.RUNNING if keep else State.CREATED, inputs=old.inputs, labels=dict(old.labels),
+            variables=old.variables, trigger=old.trigger, original_id=old.original_id or old.id, created=self.clock(),
+        )
+        new.set_state(State.CREATED, new.created)
+        if keep:
+            new.set_state(State.RUNNING, new.created)
+        id_map = {run.id: new_id() for run in keep}
+        copies = []
+        for run in keep:
+            copy = TaskRun(
+                id=id_map[run.id], execution_id=new.id, task_id=run.task_id, state=run.state,
+                parent_id=id_map.get(run.parent_id) if run.parent_id else None, value=run.value, iteration=run.iteration,
+                attempts=run.attempts, outputs=run.outputs, history=run.history, meta=dict(run.meta), seq=run.seq,
+            )
+            copies.append(copy)
+        async with self.store.executor_transaction() as tx:
+            await tx.save(new, copies)
+            await tx.notify(new.id)
+        return new
+

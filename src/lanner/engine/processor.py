@@ -1,0 +1,502 @@
+"""The executor's work on one execution: load, decide, persist.
+
+Given an execution and its task runs (locked by the executor transaction), apply the user
+actions (kill, resume, restart…), admit it past concurrency limits, then advance it: ask
+each flowable what to start, start work tasks (as worker jobs), subflows and pauses, and end
+the execution when its root sequence, `errors` and `finally` are over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lanner.engine.flow_index import FlowCache, FlowIndex
+from lanner.engine.variables import ExecutionView
+from lanner.errors import LannerError
+from lanner.expressions import Renderer
+from lanner.models.execution import Execution, LogEntry, TaskRun
+from lanner.models.ids import new_id
+from lanner.models.input_values import resolve_inputs
+from lanner.models.state import RESTARTABLE, State
+from lanner.storage.ports import ClaimedExecution, ExecutorTx, WorkerJob
+from lanner.tasks.base import ExecutableTask, FlowableTask, RunnableTask, Task
+from lanner.tasks.core.pause import Pause
+from lanner.tasks.core.subflow import Subflow
+from lanner.tasks.flowable import ChildRun, NewRun, Plan, finish_with_handlers, index, run_sequence
+from lanner.tasks.flowable_utils import is_truthy
+
+__all__ = ["Processor", "final_state"]
+
+log = logging.getLogger(__name__)
+
+_LIVE = (State.RUNNING, State.PAUSED, State.KILLING, State.RETRYING)
+
+
+def final_state(task: Task, state: State) -> State:
+    """Apply ``allowFailure`` / ``allowWarning`` to a task's own outcome."""
+    if state == State.FAILED and task.allowFailure:
+        return State.WARNING
+    if state == State.WARNING and task.allowWarning:
+        return State.SUCCESS
+    return state
+
+
+@dataclass
+class _FlowableView:
+    """What a flowable sees of its own task run (see ``lanner.tasks.flowable.FlowableView``)."""
+
+    run: TaskRun
+    kids: list[ChildRun]
+    renderer: Renderer
+    variables: Callable[[], dict[str, Any]]
+    functions: dict[str, Callable[..., Any]]
+    value: str | None = field(init=False)
+    meta: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.value = self.run.value
+        self.meta = self.run.meta
+
+    def children(self) -> Sequence[ChildRun]:
+        return self.kids
+
+    def render(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.renderer.render_typed(value, self.variables(), self.functions)
+        return self.renderer.render_value(value, self.variables(), self.functions)
+
+
+class Processor:
+    """Processes claimed executions inside one executor transaction."""
+
+    def __init__(
+        self,
+        tx: ExecutorTx,
+        flows: FlowCache,
+        renderer: Renderer,
+        functions: dict[str, Callable[..., Any]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.tx = tx
+        self.flows = flows
+        self.renderer = renderer
+        self.functions = functions
+        self.clock = clock
+        self.logs: list[LogEntry] = []
+        #: (execution id, action) requests to send once the transaction committed
+        self.requests: list[tuple[str, str]] = []
+        #: executions that reached a terminal state in this transaction
+        self.finished: list[Execution] = []
+
+    # ------------------------------------------------------------------ entry point
+    async def process(self, claimed: ClaimedExecution) -> None:
+        ex = claimed.execution
+        try:
+            flow = await self.flows.get(ex.namespace, ex.flow_id, ex.flow_revision)
+        except LannerError as exc:
+            if not ex.state.is_terminal:
+                self._log(ex, None, "ERROR", f"cannot load the flow: {exc}")
+                ex.set_state(State.FAILED, self.clock())
+                await self.tx.save(ex, [])
+                self.finished.append(ex)
+            return
+        work = _Work(self, ex, claimed.task_runs, flow)
+        await work.run(claimed.actions)
+
+    def _log(self, ex: Execution, run: TaskRun | None, level: str, message: str) -> None:
+        self.logs.append(
+            LogEntry(
+                execution_id=ex.id,
+                level=level,
+                message=message,
+                timestamp=self.clock(),
+                namespace=ex.namespace,
+                flow_id=ex.flow_id,
+                task_id=run.task_id if run else None,
+                task_run_id=run.id if run else None,
+                attempt=len(run.attempts) if run and run.attempts else None,
+            )
+        )
+
+
+class _Work:
+    """One execution being processed."""
+
+    def __init__(self, proc: Processor, ex: Execution, runs: list[TaskRun], flow: FlowIndex) -> None:
+        self.p = proc
+        self.ex = ex
+        self.flow = flow
+        self.view = ExecutionView(ex, runs, flow)
+        self.dirty: dict[str, TaskRun] = {}
+        self.jobs: list[WorkerJob] = []
+        self.ex_changed = False
+        self.seq = max((run.seq for run in runs), default=0)
+        self.children: dict[str | None, list[TaskRun]] = {}
+        for run in sorted(runs, key=lambda r: r.seq):
+            self.children.setdefault(run.parent_id, []).append(run)
+
+    @property
+    def now(self) -> datetime:
+        return self.p.clock()
+
+    # ------------------------------------------------------------------ flow of one pass
+    async def run(self, actions: list[tuple[str, dict[str, Any]]]) -> None:
+        for action, payload in actions:
+            await self.apply_action(action, payload)
+        ex = self.ex
+        if ex.state in (State.CREATED, State.QUEUED):
+            await self.admit()
+        if ex.state == State.KILLING:
+            await self.kill()
+        elif ex.state in (State.RUNNING, State.PAUSED):
+            await self.advance()
+        if self.ex_changed or self.dirty or self.jobs:
+            await self.p.tx.save(ex, list(self.dirty.values()), self.jobs)
+        if ex.state.is_terminal and self.ex_changed:
+            self.p.finished.append(ex)
+
+    def set_ex_state(self, state: State) -> None:
+        if self.ex.state != state:
+            self.ex.set_state(state, self.now)
+            self.ex_changed = True
+
+    def set_run_state(self, run: TaskRun, state: State) -> None:
+        if run.state != state:
+            run.set_state(state, self.now)
+            self.dirty[run.id] = run
+            if state.is_terminal and run.outputs is not None:
+                self.view.changed()
+
+    # ------------------------------------------------------------------ actions
+    async def apply_action(self, action: str, payload: dict[str, Any]) -> None:
+        ex = self.ex
+        if action == "kill":
+            if ex.state.is_terminal:
+                return
+            if ex.state in (State.CREATED, State.QUEUED):
+                self.set_ex_state(State.KILLED)
+                await self.on_end()
+            else:
+                self.set_ex_state(State.KILLING)
+        elif action == "resume":
+            for run in self.view.runs.values():
+                if run.state == State.PAUSED:
+                    run.outputs = {"onResume": payload.get("inputs") or {}} if payload.get("inputs") else run.outputs
+                    self.set_run_state(run, State.SUCCESS)
+            if ex.state == State.PAUSED:
+                self.set_ex_state(State.RUNNING)
+        elif action == "restart":
+            if ex.state not in RESTARTABLE or ex.state == State.SUCCESS:
+                return
+            self.restart()
+        elif action == "change_state":
+            run = self.view.runs.get(payload.get("taskRunId", ""))
+            if run is None:
+                return
+            self.set_run_state(run, State(payload["state"]))
+            if ex.state.is_terminal:
+                self.set_ex_state(State.RUNNING)
+        elif action == "wake":
+            return
+        else:
+            self.p._log(ex, None, "WARN", f"unknown action {action!r} ignored")
+
+    def restart(self) -> None:
+        """Run the failed task runs again; successful ones are kept."""
+        for run in sorted(self.view.runs.values(), key=lambda r: r.seq):
+            if run.state not in (State.FAILED, State.KILLED, State.CANCELLED):
+                continue
+            task = self.flow.tasks.get(run.task_id)
+            if task is None:
+                continue
+            if isinstance(task, FlowableTask):
+                self.set_run_state(run, State.RUNNING)
+            elif isinstance(task, RunnableTask):
+                self.set_run_state(run, State.CREATED)
+                self.jobs.append(self.make_job(run, task))
+            else:
+                run.meta.pop("child", None)
+                self.set_run_state(run, State.CREATED)
+        self.set_ex_state(State.RUNNING)
+
+    # ------------------------------------------------------------------ admission
+    async def admit(self) -> None:
+        concurrency = self.flow.flow.concurrency
+        if concurrency is not None:
+            running = await self.p.tx.running_count(self.ex.namespace, self.ex.flow_id)
+            if running >= concurrency.limit:
+                if concurrency.behavior == "QUEUE":
+                    self.set_ex_state(State.QUEUED)
+                    return
+                self.p._log(self.ex, None, "WARN", f"concurrency limit {concurrency.limit} reached: execution {concurrency.behavior.lower()}ed")
+                self.set_ex_state(State.CANCELLED if concurrency.behavior == "CANCEL" else State.FAILED)
+                await self.on_end()
+                return
+        self.set_ex_state(State.RUNNING)
+
+    # ------------------------------------------------------------------ kill
+    async def kill(self) -> None:
+        for task_run_id in await self.p.tx.kill_jobs(self.ex.id):
+            run = self.view.runs.get(task_run_id)
+            if run is not None and not run.state.is_terminal:
+                self.set_run_state(run, State.KILLED)
+        changed = True
+        while changed:
+            changed = False
+            for run in self.view.runs.values():
+                if run.state.is_terminal:
+                    continue
+                task = self.flow.tasks.get(run.task_id)
+                if isinstance(task, RunnableTask) and run.state in (State.RUNNING, State.RETRYING) and run.attempts:
+                    continue  # its worker reports KILLED
+                if isinstance(task, Subflow) and run.meta.get("child") and run.state == State.RUNNING:
+                    if not run.meta.get("kill_sent"):
+                        run.meta["kill_sent"] = True
+                        self.dirty[run.id] = run
+                        self.p.requests.append((run.meta["child"], "kill"))
+                    child = await self.p.tx.load(run.meta["child"])
+                    if child is None or child.execution.state.is_terminal:
+                        self.set_run_state(run, State.KILLED)
+                        changed = True
+                    continue
+                if all(kid.state.is_terminal for kid in self.children.get(run.id, [])):
+                    self.set_run_state(run, State.KILLED)
+                    changed = True
+        if all(run.state.is_terminal for run in self.view.runs.values()):
+            self.set_ex_state(State.KILLED)
+            await self.on_end()
+
+    # ------------------------------------------------------------------ advance
+    async def advance(self) -> None:
+        progress = True
+        rounds = 0
+        while progress and not self.ex.state.is_terminal:
+            rounds += 1
+            progress = await self.advance_once()
+            if rounds > 10_000:
+                raise RuntimeError("executor did not converge")
+        if not self.ex.state.is_terminal:
+            paused = any(run.state == State.PAUSED for run in self.view.runs.values())
+            self.set_ex_state(State.PAUSED if paused else State.RUNNING)
+
+    async def advance_once(self) -> bool:
+        progress = False
+        for run in sorted(self.view.runs.values(), key=lambda r: r.seq):
+            if run.state.is_terminal:
+                continue
+            task = self.flow.tasks.get(run.task_id)
+            if task is None:
+                self.p._log(self.ex, run, "ERROR", f"task {run.task_id!r} is not in flow revision {self.flow.revision}")
+                self.set_run_state(run, State.FAILED)
+                progress = True
+            elif isinstance(task, FlowableTask) and run.state == State.RUNNING:
+                plan = self.plan_flowable(run, task)
+                for new in plan.start:
+                    await self.start(new, run)
+                    progress = True
+                if plan.state is not None:
+                    self.set_run_state(run, final_state(task, plan.state))
+                    progress = True
+            elif isinstance(task, Subflow):
+                progress |= await self.step_subflow(run, task)
+            elif isinstance(task, Pause):
+                progress |= await self.step_pause(run, task)
+        root = self.root_plan()
+        for new in root.start:
+            await self.start(new, None)
+            progress = True
+        if root.state is not None:
+            await self.end(root.state)
+            progress = True
+        return progress
+
+    def child_runs(self, parent_id: str | None) -> list[ChildRun]:
+        return [ChildRun(r.task_id, r.value, r.state, r.outputs) for r in self.children.get(parent_id, [])]
+
+    def root_plan(self) -> Plan:
+        runs = index(self.child_runs(None))
+        flow = self.flow.flow
+        main = run_sequence(flow.tasks, runs)
+        return finish_with_handlers(main, flow.errors, flow.finally_, runs)
+
+    def plan_flowable(self, run: TaskRun, task: FlowableTask) -> Plan:
+        view = _FlowableView(run, self.child_runs(run.id), self.p.renderer, lambda: self.view.for_task_run(run), self.p.functions)
+        meta_before = dict(run.meta)
+        try:
+            plan = task.plan(view)
+        except LannerError as exc:
+            self.p._log(self.ex, run, "ERROR", str(exc))
+            return Plan(state=State.FAILED)
+        if run.meta != meta_before:
+            self.dirty[run.id] = run
+        return plan
+
+    # ------------------------------------------------------------------ starting task runs
+    async def start(self, new: NewRun, parent: TaskRun | None) -> TaskRun:
+        task = new.task
+        self.seq += 1
+        run = TaskRun(
+            id=new_id(),
+            execution_id=self.ex.id,
+            task_id=task.id,
+            state=State.CREATED,
+            parent_id=parent.id if parent else None,
+            value=new.value,
+            iteration=new.iteration,
+            seq=self.seq,
+        )
+        run.set_state(State.CREATED, self.now)
+        self.view.add(run)
+        self.children.setdefault(run.parent_id, []).append(run)
+        self.dirty[run.id] = run
+        if task.disabled:
+            self.set_run_state(run, State.SKIPPED)
+            return run
+        if task.runIf is not None:
+            try:
+                condition = task.runIf if isinstance(task.runIf, bool) else self.render(task.runIf, run)
+            except LannerError as exc:
+                self.p._log(self.ex, run, "ERROR", f"runIf: {exc}")
+                self.set_run_state(run, final_state(task, State.FAILED))
+                return run
+            if not is_truthy(condition):
+                self.set_run_state(run, State.SKIPPED)
+                return run
+        if isinstance(task, FlowableTask):
+            self.set_run_state(run, State.RUNNING)
+        elif isinstance(task, RunnableTask):
+            self.jobs.append(self.make_job(run, task))
+        elif isinstance(task, ExecutableTask):
+            pass  # started by step_subflow / step_pause in this same pass
+        return run
+
+    def render(self, template: Any, run: TaskRun | None) -> Any:
+        variables = self.view.for_task_run(run)
+        if isinstance(template, str):
+            return self.p.renderer.render_typed(template, variables, self.p.functions)
+        return self.p.renderer.render_value(template, variables, self.p.functions)
+
+    def make_job(self, run: TaskRun, task: RunnableTask) -> WorkerJob:
+        needed = self.flow.needed_outputs(task, self.p.renderer)
+        variables = self.view.for_task_run(run, self.view.outputs(needed) if needed is not None else None)
+        retry = task.retry or self.flow.flow.retry
+        payload = {
+            "task": self.flow.definition(task),
+            "variables": variables,
+            "retry": retry.model_dump(mode="json") if retry is not None else None,
+            "namespace": self.ex.namespace,
+            "flowId": self.ex.flow_id,
+            "taskId": task.id,
+        }
+        group = task.workerGroup.key if task.workerGroup else None
+        return WorkerJob(task_run_id=run.id, execution_id=self.ex.id, attempt=0, payload=payload, worker_group=group)
+
+    # ------------------------------------------------------------------ executable tasks
+    async def step_subflow(self, run: TaskRun, task: Subflow) -> bool:
+        if run.state == State.CREATED:
+            return await self.start_subflow(run, task)
+        child_id = run.meta.get("child")
+        if run.state != State.RUNNING or not child_id:
+            return False
+        child = await self.p.tx.load(child_id)
+        if child is None:
+            self.p._log(self.ex, run, "ERROR", f"subflow execution {child_id} disappeared")
+            self.set_run_state(run, final_state(task, State.FAILED))
+            return True
+        if not child.execution.state.is_terminal:
+            return False
+        state = child.execution.state
+        run.outputs = {"executionId": child_id, "state": state.value, "outputs": child.execution.outputs or {}}
+        if state.is_failed and not task.transmitFailed:
+            state = State.SUCCESS
+        self.set_run_state(run, final_state(task, state))
+        self.dirty[run.id] = run
+        self.view.changed()
+        return True
+
+    async def start_subflow(self, run: TaskRun, task: Subflow) -> bool:
+        try:
+            child_flow = await self.p.flows.get(task.namespace, task.flowId, task.revision)
+            raw_inputs = self.render(task.inputs or {}, run)
+            inputs = resolve_inputs(child_flow.flow.inputs or [], raw_inputs)
+            labels = dict(self.ex.labels) if task.inheritLabels else {}
+            labels.update(child_flow.flow.label_map())
+            labels.update(self.render(task.label_map(), run))
+        except LannerError as exc:
+            self.p._log(self.ex, run, "ERROR", f"cannot start subflow {task.namespace}.{task.flowId}: {exc}")
+            self.set_run_state(run, final_state(task, State.FAILED))
+            return True
+        child = Execution(
+            id=new_id(),
+            namespace=task.namespace,
+            flow_id=task.flowId,
+            flow_revision=child_flow.revision,
+            state=State.CREATED,
+            inputs=inputs,
+            labels={str(k): str(v) for k, v in labels.items()},
+            variables=dict(child_flow.flow.variables or {}),
+            trigger={
+                "id": task.id,
+                "type": task.canonical_type(),
+                "variables": {"executionId": self.ex.id, "namespace": self.ex.namespace, "flowId": self.ex.flow_id,
+                              "flowRevision": self.ex.flow_revision},
+            },
+            parent_id=self.ex.id,
+            parent_task_run_id=run.id,
+            created=self.now,
+        )
+        child.set_state(State.CREATED, self.now)
+        await self.p.tx.create_execution(child)
+        run.meta["child"] = child.id
+        self.p._log(self.ex, run, "INFO", f"started subflow execution {child.id} of {task.namespace}.{task.flowId}")
+        if task.wait:
+            self.set_run_state(run, State.RUNNING)
+        else:
+            run.outputs = {"executionId": child.id}
+            self.set_run_state(run, final_state(task, State.SUCCESS))
+            self.view.changed()
+        return True
+
+    async def step_pause(self, run: TaskRun, task: Pause) -> bool:
+        if run.state == State.CREATED:
+            self.set_run_state(run, State.PAUSED)
+            duration = task.duration()
+            if duration is not None:
+                resume_at = self.now + duration
+                run.meta["resumeAt"] = resume_at.isoformat()
+                await self.p.tx.notify(self.ex.id, resume_at)
+            return True
+        if run.state == State.PAUSED and "resumeAt" in run.meta:
+            if datetime.fromisoformat(run.meta["resumeAt"]) <= self.now:
+                outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED, "CANCEL": State.CANCELLED}
+                self.set_run_state(run, final_state(task, outcome[task.behavior]))
+                return True
+        return False
+
+    # ------------------------------------------------------------------ end of the execution
+    async def end(self, state: State) -> None:
+        flow = self.flow.flow
+        if flow.outputs:
+            outputs: dict[str, Any] = {}
+            for output in flow.outputs:
+                try:
+                    outputs[output.id] = self.render(output.value, None)
+                except LannerError as exc:
+                    if output.required:
+                        self.p._log(self.ex, None, "ERROR", f"flow output {output.id!r}: {exc}")
+                        state = State.FAILED if not state.is_failed else state
+            self.ex.outputs = outputs
+        self.set_ex_state(state)
+        await self.on_end()
+
+    async def on_end(self) -> None:
+        if self.ex.parent_id:
+            await self.p.tx.notify(self.ex.parent_id)
+        concurrency = self.flow.flow.concurrency
+        if concurrency is not None:
+            for queued in await self.p.tx.oldest_queued(self.ex.namespace, self.ex.flow_id, 1):
+                await self.p.tx.notify(queued)

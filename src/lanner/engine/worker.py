@@ -1,0 +1,265 @@
+"""The worker: claims jobs, runs task attempts, reports their results.
+
+Each attempt runs as an asyncio task with its own run context. Timeouts and kills cancel the
+task coroutine (script tasks kill their process group on cancellation). Retries are decided
+here, where the outcome is known: a failed attempt that its policy allows to retry is
+reported RETRYING and a new job is queued for the retry time, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from lanner.engine.run_context import WorkerRunContext
+from lanner.engine.secrets import EnvSecrets
+from lanner.engine.task_logs import AttemptLogger, Masker
+from lanner.errors import LannerError, TaskFailure, TaskTimeout
+from lanner.expressions import Renderer
+from lanner.models.execution import Attempt, LogEntry
+from lanner.models.ids import new_id
+from lanner.models.registry import Registry
+from lanner.models.retry import Retry
+from lanner.models.state import State
+from lanner.storage.files import FileStorage
+from lanner.storage.ports import JobResult, Store, WorkerJob
+from lanner.tasks.base import RunnableTask
+
+__all__ = ["Worker"]
+
+log = logging.getLogger(__name__)
+_retry_adapter: TypeAdapter[Any] = TypeAdapter(Retry)
+
+
+class Worker:
+    def __init__(
+        self,
+        store: Store,
+        files: FileStorage,
+        registry: Registry,
+        renderer: Renderer,
+        secrets: EnvSecrets,
+        clock: Callable[[], datetime],
+        *,
+        work_root: Path,
+        threads: int = 32,
+        groups: Sequence[str | None] = (None,),
+        heartbeat_interval: float = 3.0,
+        idle_poll: float = 1.0,
+        log_flush_interval: float = 0.5,
+        worker_id: str | None = None,
+    ) -> None:
+        self.store = store
+        self.files = files
+        self.registry = registry
+        self.renderer = renderer
+        self.secrets = secrets
+        self.clock = clock
+        self.work_root = work_root
+        self.threads = threads
+        self.groups = list(groups)
+        self.heartbeat_interval = heartbeat_interval
+        self.idle_poll = idle_poll
+        self.log_flush_interval = log_flush_interval
+        self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{new_id()[:8]}"
+        self.running: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        self._task_cache: dict[str, RunnableTask] = {}
+
+    # ------------------------------------------------------------------ loops
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        await self.store.register_worker(self.id, self.groups[0] if self.groups else None, socket.gethostname())
+        beat = asyncio.create_task(self._heartbeat(stop))
+        try:
+            while not stop.is_set():
+                free = self.threads - len(self.running)
+                jobs = await self.store.claim_jobs(self.id, self.groups, free) if free > 0 else []
+                for job in jobs:
+                    self._start(job)
+                if jobs:
+                    continue
+                timeout = self.idle_poll
+                due = await self.store.next_job_due()
+                if due is not None:
+                    timeout = min(timeout, max((due - self.clock()).total_seconds(), 0.0))
+                await self.store.wait_for("worker", timeout)
+        finally:
+            beat.cancel()
+            await self._drain()
+            with contextlib.suppress(Exception):
+                await self.store.unregister_worker(self.id)
+
+    async def _drain(self) -> None:
+        """On shutdown, wait for attempts in flight (their results are written)."""
+        tasks = [task for task, _ in self.running.values()]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                alive = await self.store.heartbeat(self.id)
+                if not alive:
+                    log.error("worker %s was declared dead; stopping its attempts", self.id)
+                    for _, kill in self.running.values():
+                        kill.set()
+                for task_run_id in await self.store.kill_requested(self.id):
+                    entry = self.running.get(task_run_id)
+                    if entry is not None:
+                        entry[1].set()
+            except Exception:
+                log.exception("worker heartbeat failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.heartbeat_interval)
+
+    def _start(self, job: WorkerJob) -> None:
+        kill = asyncio.Event()
+        task = asyncio.create_task(self.execute(job, kill))
+        self.running[job.task_run_id] = (task, kill)
+        task.add_done_callback(lambda _: self.running.pop(job.task_run_id, None))
+
+    def kill(self, task_run_id: str) -> None:
+        entry = self.running.get(task_run_id)
+        if entry is not None:
+            entry[1].set()
+
+    # ------------------------------------------------------------------ one attempt
+    def _task(self, definition: dict[str, Any]) -> RunnableTask:
+        key = repr(definition)
+        task = self._task_cache.get(key)
+        if task is None:
+            cls = self.registry.task_type(definition.get("type", ""))
+            if cls is None:
+                raise TaskFailure(f"unknown task type {definition.get('type')!r} on this worker", retryable=False)
+            try:
+                model = cls.model_validate(definition)
+            except ValidationError as exc:
+                raise TaskFailure(f"invalid task definition: {exc}", retryable=False) from exc
+            if not isinstance(model, RunnableTask):
+                raise TaskFailure(f"task type {definition.get('type')!r} cannot run on a worker", retryable=False)
+            task = model
+            if len(self._task_cache) > 2048:
+                self._task_cache.clear()
+            self._task_cache[key] = task
+        return task
+
+    async def execute(self, job: WorkerJob, kill: asyncio.Event) -> None:
+        payload = job.payload
+        variables = payload["variables"]
+        masker = Masker()
+        template = LogEntry(job.execution_id, "INFO", "", self.clock(), payload["namespace"], payload["flowId"], payload["taskId"], job.task_run_id, job.attempt)
+        definition = payload["task"]
+        logger = AttemptLogger(template, masker, self.clock, definition.get("logLevel"))
+        ctx = WorkerRunContext(
+            execution_id=job.execution_id, task_run_id=job.task_run_id, task_id=payload["taskId"], attempt=job.attempt,
+            namespace=payload["namespace"], flow_id=payload["flowId"], variables=variables, renderer=self.renderer,
+            secrets=self.secrets, logger=logger, masker=masker, files=self.files, store=self.store,
+            work_root=self.work_root, kill_event=kill, secret_inputs=payload.get("secretInputs"),
+        )
+        started = self.clock()
+        attempt = Attempt(number=job.attempt, state=State.RUNNING, worker_id=self.id)
+        attempt.set_state(State.RUNNING, started)
+        outputs: dict[str, Any] | None = None
+        state = State.SUCCESS
+        retryable = True
+        flusher = asyncio.create_task(self._flush_logs(logger))
+        try:
+            task = self._task(definition)
+            outputs = await self._run_attempt(task, ctx, kill)
+            if ctx.warning is not None:
+                state = State.WARNING
+        except _Killed:
+            state = State.KILLED
+            logger.warning("attempt killed")
+        except TaskFailure as exc:
+            state = State.FAILED
+            retryable = exc.retryable
+            attempt.error = str(exc)
+            logger.error(str(exc))
+        except LannerError as exc:
+            state = State.FAILED
+            attempt.error = str(exc)
+            logger.error(str(exc))
+        except Exception as exc:  # a task bug is the task's failure, not the worker's
+            state = State.FAILED
+            attempt.error = f"{type(exc).__name__}: {exc}"
+            logger.error(f"task raised {type(exc).__name__}: {exc}")
+            log.debug("task %s failed", payload["taskId"], exc_info=True)
+        finally:
+            flusher.cancel()
+            await ctx.cleanup()
+        attempt.metrics = ctx.metrics
+        attempt.set_state(state, self.clock())
+        result = JobResult(state=state, attempt=attempt, outputs=masker.deep(outputs) if outputs else outputs, labels=ctx.labels or None)  # type: ignore[arg-type]
+        if state == State.FAILED:
+            self._apply_retry(result, payload, job, retryable, started)
+        if result.state in (State.FAILED, State.WARNING):
+            result.state = _final(definition, result.state)
+        try:
+            accepted = await self.store.finish_job(job, result, logger.drain())
+        except Exception:
+            log.exception("could not record the result of task run %s", job.task_run_id)
+            return
+        if not accepted:
+            log.warning("result of task run %s attempt %s rejected: the job was handed to another worker", job.task_run_id, job.attempt)
+
+    async def _run_attempt(self, task: RunnableTask, ctx: WorkerRunContext, kill: asyncio.Event) -> dict[str, Any] | None:
+        run = asyncio.ensure_future(task.run(ctx))
+        killer = asyncio.ensure_future(kill.wait())
+        timeout = task.timeout.total_seconds() if task.timeout else None
+        try:
+            done, _ = await asyncio.wait({run, killer}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            killer.cancel()
+        if run in done:
+            result = run.result()
+            return dict(result) if result is not None else None
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await run
+        if kill.is_set():
+            raise _Killed
+        raise TaskTimeout(f"task {task.id!r} timed out after {task.timeout}")
+
+    def _apply_retry(self, result: JobResult, payload: dict[str, Any], job: WorkerJob, retryable: bool, started: datetime) -> None:
+        raw = payload.get("retry")
+        if not raw or not retryable:
+            return
+        policy = _retry_adapter.validate_python(raw)
+        first_start = datetime.fromisoformat(payload["firstAttemptAt"]) if payload.get("firstAttemptAt") else started
+        elapsed = self.clock() - first_start
+        if policy.allows(job.attempt, elapsed):
+            result.state = State.RETRYING
+            result.retry_at = self.clock() + policy.delay(job.attempt)
+            payload.setdefault("firstAttemptAt", first_start.isoformat())
+
+    async def _flush_logs(self, logger: AttemptLogger) -> None:
+        while True:
+            await asyncio.sleep(self.log_flush_interval)
+            entries = logger.drain()
+            if entries:
+                try:
+                    await self.store.append_logs(entries)
+                except Exception:
+                    log.exception("could not write task logs")
+                    logger.buffer[:0] = entries
+
+
+class _Killed(Exception):
+    pass
+
+
+def _final(definition: dict[str, Any], state: State) -> State:
+    if state == State.FAILED and definition.get("allowFailure"):
+        return State.WARNING
+    if state == State.WARNING and definition.get("allowWarning"):
+        return State.SUCCESS
+    return state

@@ -1,0 +1,267 @@
+"""The executor's unit of work: claim executions, persist what the engine decided.
+
+``save``, ``notify`` and ``create_execution`` only collect rows; they are written in bulk
+(one statement per table) just before the next read of the transaction and before the
+commit, so a claimed batch of executions costs a handful of statements in all.
+
+Lock order, shared with the worker side (``jobs.py``) so that transactions never wait on
+each other in a cycle: executions, then worker jobs, then task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from types import TracebackType
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Select, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lanner.models.execution import Execution, TaskRun
+from lanner.models.state import State
+from lanner.storage.ports import ClaimedExecution, WorkerJob
+from lanner.storage.sql import codec
+from lanner.storage.sql.database import Clock, Database, Session, Tx
+from lanner.storage.sql.schema import execution_queue, executions, task_runs, worker_jobs
+
+__all__ = [
+    "ACTIVE_STATES",
+    "SqlExecutorTx",
+    "insert_executions",
+    "read_executions",
+    "upsert",
+]
+
+T = TypeVar("T")
+
+#: states that count against a flow's concurrency limit
+ACTIVE_STATES = (State.RUNNING, State.PAUSED, State.KILLING, State.RETRYING)
+
+
+def upsert(dialect: str) -> Any:
+    """The dialect's ``insert`` (both offer ``on_conflict_do_update``)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _upsert_many(conn: Connection, dialect: str, table: Any, key: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    stmt = upsert(dialect)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[name] for name in key],
+        set_={name: stmt.excluded[name] for name in rows[0] if name not in key},
+    )
+    conn.execute(stmt, rows)
+
+
+def _due(column: Any, now: datetime) -> Any:
+    return or_(column.is_(None), column <= now)
+
+
+def insert_executions(tx: Tx, rows: list[dict[str, Any]]) -> None:
+    """Insert executions and the messages that make an executor pick them up."""
+    tx.conn.execute(insert(executions), rows)
+    tx.conn.execute(insert(execution_queue), [{"execution_id": row["id"]} for row in rows])
+    tx.signal("executor")
+
+
+def read_executions(conn: Connection, query: Select[Any]) -> list[ClaimedExecution]:
+    """The executions the query selects (in its order), each with all its task runs."""
+    claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in conn.execute(query)]
+    _attach_task_runs(conn, claimed)
+    return claimed
+
+
+def _attach_task_runs(conn: Connection, claimed: list[ClaimedExecution]) -> None:
+    if not claimed:
+        return
+    by_id = {item.execution.id: item for item in claimed}
+    runs = conn.execute(select(task_runs).where(task_runs.c.execution_id.in_(by_id)).order_by(task_runs.c.seq))
+    for run in runs:
+        by_id[run.execution_id].task_runs.append(codec.task_run_from_row(run))
+
+
+def _claim(tx: Tx, limit: int, now: datetime) -> list[ClaimedExecution]:
+    q = execution_queue
+    due = (
+        select(q.c.execution_id, func.min(q.c.id).label("first"))
+        .where(_due(q.c.not_before, now))
+        .group_by(q.c.execution_id)
+        .subquery()
+    )
+    locked = (
+        select(executions)
+        .join(due, due.c.execution_id == executions.c.id)
+        .order_by(due.c.first)
+        .limit(limit)
+        .with_for_update(of=executions, skip_locked=True)
+    )
+    claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in tx.conn.execute(locked)]
+    if not claimed:
+        return []
+    # Consume the due messages before reading task runs: whatever a later message announces
+    # is either visible below or leaves its message for the next claim.
+    consumed = tx.conn.execute(
+        delete(q)
+        .where(q.c.execution_id.in_([item.execution.id for item in claimed]), _due(q.c.not_before, now))
+        .returning(q.c.id, q.c.execution_id, q.c.action, q.c.payload)
+    )
+    actions: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+    for message in consumed:
+        if message.action is not None:
+            actions.setdefault(message.execution_id, []).append((message.id, message.action, message.payload or {}))
+    _attach_task_runs(tx.conn, claimed)
+    for item in claimed:
+        item.actions = [(action, payload) for _, action, payload in sorted(actions.get(item.execution.id, ()))]
+    return claimed
+
+
+def _kill_jobs(tx: Tx, execution_id: str) -> list[str]:
+    j = worker_jobs
+    cancelled = tx.conn.execute(
+        delete(j).where(j.c.execution_id == execution_id, j.c.worker_id.is_(None)).returning(j.c.task_run_id)
+    )
+    ids = list(cancelled.scalars())
+    tx.conn.execute(
+        update(j).where(j.c.execution_id == execution_id, j.c.worker_id.is_not(None)).values(kill_requested=True)
+    )
+    return ids
+
+
+def _running_count(tx: Tx, namespace: str, flow_id: str) -> int:
+    e = executions
+    count = tx.conn.scalar(
+        select(func.count())
+        .select_from(e)
+        .where(e.c.namespace == namespace, e.c.flow_id == flow_id, e.c.state.in_([s.value for s in ACTIVE_STATES]))
+    )
+    return int(count or 0)
+
+
+def _oldest_queued(tx: Tx, namespace: str, flow_id: str, limit: int) -> list[str]:
+    e = executions
+    rows = tx.conn.execute(
+        select(e.c.id)
+        .where(e.c.namespace == namespace, e.c.flow_id == flow_id, e.c.state == State.QUEUED.value)
+        .order_by(e.c.created, e.c.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+def _load(tx: Tx, execution_id: str) -> ClaimedExecution | None:
+    found = read_executions(tx.conn, select(executions).where(executions.c.id == execution_id))
+    return found[0] if found else None
+
+
+@dataclass(slots=True)
+class _Pending:
+    """Rows collected by save/notify/create_execution, written at the next flush."""
+
+    created: list[dict[str, Any]] = field(default_factory=list)
+    executions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    task_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.created or self.executions or self.task_runs or self.jobs or self.messages)
+
+    def write(self, tx: Tx, dialect: str) -> None:
+        if self.created:
+            insert_executions(tx, self.created)
+        if self.executions:
+            _upsert_many(tx.conn, dialect, executions, ["id"], list(self.executions.values()))
+        if self.jobs:
+            # A job saved again for the same task run replaces the old one; the old holder's
+            # finish is then rejected (fencing on worker and attempt).
+            _upsert_many(tx.conn, dialect, worker_jobs, ["task_run_id"], list(self.jobs.values()))
+            tx.signal("worker")
+        if self.task_runs:
+            _upsert_many(tx.conn, dialect, task_runs, ["id"], list(self.task_runs.values()))
+        if self.messages:
+            tx.conn.execute(insert(execution_queue), self.messages)
+            tx.signal("executor")
+
+
+class SqlExecutorTx:
+    """``ExecutorTx`` on one write transaction (see ``lanner.storage.ports``); it is its own
+    context manager: the transaction commits when the block exits without error."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._pending = _Pending()
+        # Execution rows as claimed: an unchanged execution is not written back.
+        self._claimed: dict[str, dict[str, Any]] = {}
+        self._session: Session | None = None
+        self._context: Any = None
+
+    async def __aenter__(self) -> SqlExecutorTx:
+        self._context = self._db.session(last=self._write_pending)
+        self._session = await self._context.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> bool | None:
+        context, self._context, self._session = self._context, None, None
+        return bool(await context.__aexit__(kind, error, trace))
+
+    def _write_pending(self, tx: Tx) -> None:
+        pending, self._pending = self._pending, _Pending()
+        if pending:
+            pending.write(tx, self._db.dialect)
+
+    async def _run(self, fn: Callable[[Tx], T]) -> T:
+        """Run ``fn`` in the transaction, after writing what is pending so that it sees it."""
+        if self._session is None:
+            raise RuntimeError("use the ExecutorTx inside `async with store.executor_transaction()`")
+        pending, self._pending = self._pending, _Pending()
+        if not pending:
+            return await self._session.run(fn)
+
+        def write_then(tx: Tx) -> T:
+            pending.write(tx, self._db.dialect)
+            return fn(tx)
+
+        return await self._session.run(write_then)
+
+    async def claim(self, limit: int) -> list[ClaimedExecution]:
+        claimed = await self._run(partial(_claim, limit=limit, now=self._clock()))
+        for item in claimed:
+            self._claimed[item.execution.id] = codec.execution_row(item.execution)
+        return claimed
+
+    async def save(self, execution: Execution, task_runs: Sequence[TaskRun], jobs: Sequence[WorkerJob] = ()) -> None:
+        now = self._clock()
+        row = codec.execution_row(execution)
+        if self._claimed.get(execution.id) != row:
+            self._claimed[execution.id] = row
+            self._pending.executions[execution.id] = {**row, "updated": now}
+        for run in task_runs:
+            self._pending.task_runs[run.id] = codec.task_run_row(run)
+        for job in jobs:
+            self._pending.jobs[job.task_run_id] = codec.job_row(job, now)
+
+    async def notify(self, execution_id: str, not_before: datetime | None = None) -> None:
+        self._pending.messages.append({"execution_id": execution_id, "not_before": not_before})
+
+    async def create_execution(self, execution: Execution) -> None:
+        row = codec.execution_row(execution)
+        row["updated"] = self._clock()
+        self._pending.created.append(row)
+
+    async def kill_jobs(self, execution_id: str) -> list[str]:
+        return await self._run(partial(_kill_jobs, execution_id=execution_id))
+
+    async def running_count(self, namespace: str, flow_id: str) -> int:
+        return await self._run(partial(_running_count, namespace=namespace, flow_id=flow_id))
+
+    async def oldest_queued(self, namespace: str, flow_id: str, limit: int) -> list[str]:
+        return await self._run(partial(_oldest_queued, namespace=namespace, flow_id=flow_id, limit=limit))
+
+    async def load(self, execution_id: str) -> ClaimedExecution | None:
+        return await self._run(partial(_load, execution_id=execution_id))
+

@@ -1,0 +1,189 @@
+"""The worker side: claim jobs (a new attempt each), finish them (fenced), hand back lost ones.
+
+Lock order as in ``executor_tx``: executions, then worker jobs, then task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, false, insert, or_, select, text, update
+from sqlalchemy.sql.elements import ColumnElement, TextClause
+
+from lanner.models.execution import Attempt, LogEntry, StateChange
+from lanner.models.state import State
+from lanner.storage.ports import JobResult, WorkerJob
+from lanner.storage.sql import codec
+from lanner.storage.sql.database import Tx
+from lanner.storage.sql.schema import execution_queue, executions, logs, task_runs, worker_jobs, workers
+
+__all__ = ["LOST_ATTEMPT_ERROR", "claim_jobs", "finish_job", "insert_logs", "requeue_lost_jobs"]
+
+LOST_ATTEMPT_ERROR = "worker lost; attempt resubmitted"
+_UNFINISHED = (State.RUNNING, State.CREATED)
+
+_j = worker_jobs
+_t = task_runs
+
+_CLAIM_JOB = (
+    update(_j)
+    .where(_j.c.task_run_id == bindparam("b_id"))
+    .values(worker_id=bindparam("b_worker"), claimed_at=bindparam("b_now"), attempt=bindparam("b_attempt"))
+)
+_UPDATE_TASK_RUN = (
+    update(_t)
+    .where(_t.c.id == bindparam("b_id"))
+    .values(
+        state=bindparam("b_state"),
+        attempt_count=bindparam("b_attempts"),
+        data=bindparam("b_data", type_=_t.c.data.type),
+    )
+)
+
+
+def _in_groups(groups: Sequence[str | None]) -> ColumnElement[bool]:
+    named = [group for group in groups if group is not None]
+    clauses: list[ColumnElement[bool]] = []
+    if named:
+        clauses.append(_j.c.worker_group.in_(named))
+    if None in groups:
+        clauses.append(_j.c.worker_group.is_(None))
+    return or_(*clauses) if clauses else false()
+
+
+def claim_jobs(
+    tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int, now: datetime
+) -> list[WorkerJob]:
+    rows = (
+        tx.conn.execute(
+            select(_j.c.payload, _j.c.worker_group, _j.c.not_before, _j.c.kill_requested, _t)
+            .join(_t, _t.c.id == _j.c.task_run_id)
+            .where(
+                _j.c.worker_id.is_(None),
+                or_(_j.c.not_before.is_(None), _j.c.not_before <= now),
+                _in_groups(groups),
+            )
+            .order_by(_j.c.created, _j.c.task_run_id)
+            .limit(limit)
+            .with_for_update(of=[_j, _t], skip_locked=True)
+        )
+    ).all()
+    if not rows:
+        return []
+    claimed: list[WorkerJob] = []
+    job_updates: list[dict[str, Any]] = []
+    run_updates: list[dict[str, Any]] = []
+    for row in rows:
+        run = codec.task_run_from_row(row)
+        if run.attempts and run.attempts[-1].state in _UNFINISHED:
+            # Its worker died mid-attempt: that attempt failed, this claim starts the next one.
+            lost = run.attempts[-1]
+            lost.set_state(State.FAILED, now)
+            lost.error = LOST_ATTEMPT_ERROR
+        number = len(run.attempts) + 1
+        run.attempts.append(Attempt(number, State.RUNNING, [StateChange(State.RUNNING, now)], worker_id))
+        run.set_state(State.RUNNING, now)
+        encoded = codec.task_run_row(run)
+        run_updates.append(
+            {"b_id": run.id, "b_state": encoded["state"], "b_attempts": number, "b_data": encoded["data"]}
+        )
+        job_updates.append({"b_id": run.id, "b_worker": worker_id, "b_now": now, "b_attempt": number})
+        claimed.append(
+            WorkerJob(
+                task_run_id=run.id,
+                execution_id=run.execution_id,
+                attempt=number,
+                payload=row.payload,
+                worker_group=row.worker_group,
+                not_before=row.not_before,
+                worker_id=worker_id,
+                kill_requested=row.kill_requested,
+            )
+        )
+    tx.conn.execute(_CLAIM_JOB, job_updates)
+    tx.conn.execute(_UPDATE_TASK_RUN, run_updates)
+    return claimed
+
+
+def _merge_labels(dialect: str, labels: dict[str, str]) -> TextClause:
+    """``data.labels`` updated with ``labels`` in SQL: no read, no lost update."""
+    if dialect == "postgresql":
+        sql = "jsonb_set(data, '{labels}', coalesce(data->'labels', '{}'::jsonb) || CAST(:labels AS jsonb))"
+    else:
+        sql = "json_set(data, '$.labels', json(json_patch(coalesce(json_extract(data, '$.labels'), '{}'), :labels)))"
+    return text(sql).bindparams(labels=codec.dumps(labels))
+
+
+def finish_job(
+    tx: Tx, dialect: str, job: WorkerJob, result: JobResult, entries: Sequence[LogEntry], now: datetime
+) -> bool:
+    """Record the attempt's end; False (transaction aborted) when the job is no longer this worker's."""
+    conn = tx.conn
+    if result.labels:
+        conn.execute(
+            update(executions)
+            .where(executions.c.id == job.execution_id)
+            .values(data=_merge_labels(dialect, result.labels))
+        )
+    held = (
+        conn.execute(
+            delete(_j)
+            .where(_j.c.task_run_id == job.task_run_id, _j.c.worker_id == job.worker_id, _j.c.attempt == job.attempt)
+            .returning(_j.c.payload, _j.c.worker_group)
+        )
+    ).first()
+    if held is None:
+        tx.abort()
+        return False
+    row = (conn.execute(select(_t).where(_t.c.id == job.task_run_id).with_for_update())).first()
+    if row is not None:
+        run = codec.task_run_from_row(row)
+        if run.attempts:
+            run.attempts[-1] = result.attempt
+        else:
+            run.attempts.append(result.attempt)
+        run.set_state(result.state, now)
+        run.outputs = result.outputs
+        encoded = codec.task_run_row(run)
+        conn.execute(
+            _UPDATE_TASK_RUN,
+            {"b_id": run.id, "b_state": encoded["state"], "b_attempts": len(run.attempts), "b_data": encoded["data"]},
+        )
+    if result.state is State.RETRYING:
+        retry = WorkerJob(
+            task_run_id=job.task_run_id,
+            execution_id=job.execution_id,
+            attempt=job.attempt,
+            payload=held.payload,
+            worker_group=held.worker_group,
+            not_before=result.retry_at,
+        )
+        conn.execute(insert(_j), codec.job_row(retry, now))
+        tx.signal("worker")
+    insert_logs(tx, entries)
+    conn.execute(insert(execution_queue), {"execution_id": job.execution_id})
+    tx.signal("executor")
+    return True
+
+
+def insert_logs(tx: Tx, entries: Sequence[LogEntry]) -> None:
+    if entries:
+        tx.conn.execute(insert(logs), [codec.log_row(entry) for entry in entries])
+
+
+def requeue_lost_jobs(tx: Tx, dead_after_seconds: float, all_workers: bool, now: datetime) -> int:
+    """Declare silent workers dead; release the jobs of dead or unknown workers (or all)."""
+    cutoff = now - timedelta(seconds=dead_after_seconds)
+    tx.conn.execute(
+        update(workers).where(workers.c.dead.is_(False), workers.c.heartbeat < cutoff).values(dead=True)
+    )
+    held: ColumnElement[bool] = _j.c.worker_id.is_not(None)
+    if not all_workers:
+        alive = select(workers.c.id).where(workers.c.dead.is_(False))
+        held = held & _j.c.worker_id.not_in(alive)
+    released = tx.conn.execute(update(_j).where(held).values(worker_id=None, claimed_at=None))
+    if released.rowcount:
+        tx.signal("worker")
+    return int(released.rowcount)

@@ -1,0 +1,100 @@
+"""PostgreSQL: the asyncpg async engine, one ``run_sync`` call per transaction.
+
+Rows are locked with ``FOR UPDATE SKIP LOCKED`` so several executors and workers, in any
+number of processes, never take the same execution or job. Triggers created by the first
+migration ``NOTIFY`` executors and workers; ``notify.py`` listens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from lanner.storage.sql.codec import dumps
+from lanner.storage.sql.database import OpenTx, Tx, in_transaction, storage_error
+from lanner.storage.sql.notify import Notifier
+
+__all__ = ["PostgresDatabase"]
+
+T = TypeVar("T")
+
+
+def _call(_conn: Connection, fn: Callable[..., T], *args: Any) -> T:
+    return fn(*args)
+
+
+class PostgresDatabase:
+    """``Database`` on PostgreSQL (see ``database.py``)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: URL, *, schema: str | None, pool_size: int) -> None:
+        self.schema = schema
+        connect_args: dict[str, Any] = {}
+        if schema is not None:
+            quoted = '"' + schema.replace('"', '""') + '"'
+            connect_args["server_settings"] = {"search_path": quoted}
+        self._engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, json_serializer=dumps
+        )
+        # Reads run as autocommit statements: no BEGIN/ROLLBACK round trips.
+        self._read_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.notifier = Notifier(dsn, schema)
+
+    async def write(self, fn: Callable[[Tx], T]) -> T:
+        try:
+            async with self._engine.connect() as conn:
+                result, signals = await conn.run_sync(in_transaction, fn)
+        except DBAPIError as exc:
+            raise storage_error(self.dialect, exc) from exc
+        for channel in signals:
+            self.notifier.signal(channel)
+        return result
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        try:
+            async with self._read_engine.connect() as conn:
+                return await conn.run_sync(fn)
+        except DBAPIError as exc:
+            raise storage_error(self.dialect, exc) from exc
+
+    @asynccontextmanager
+    async def session(self, last: Callable[[Tx], None] | None = None) -> AsyncIterator[_PostgresSession]:
+        try:
+            async with self._engine.connect() as conn:
+                state = OpenTx(lambda: conn.sync_connection)  # type: ignore[arg-type,return-value]
+                try:
+                    yield _PostgresSession(conn, state)
+                    signals = await conn.run_sync(_call, state.commit, last)
+                except BaseException:
+                    with contextlib.suppress(Exception):  # the original error matters more
+                        await conn.run_sync(_call, state.rollback)
+                    raise
+        except DBAPIError as exc:
+            raise storage_error(self.dialect, exc) from exc
+        for channel in signals:
+            self.notifier.signal(channel)
+
+    async def close(self) -> None:
+        await self.notifier.close()
+        await self._engine.dispose()
+
+
+class _PostgresSession:
+    def __init__(self, conn: AsyncConnection, state: OpenTx) -> None:
+        self._conn = conn
+        self._state = state
+
+    async def run(self, fn: Callable[[Tx], T]) -> T:
+        try:
+            return await self._conn.run_sync(_call, self._state.run, fn)
+        except DBAPIError as exc:
+            raise storage_error("postgresql", exc) from exc

@@ -1,0 +1,358 @@
+"""``SqlStore``: the storage port on SQLite or PostgreSQL.
+
+Each method is one transaction of as few statements as possible, written as a plain
+function over a Core ``Connection`` and run by the backend's ``Database`` in one step. The
+executor's and the workers' hot paths live in ``executor_tx`` and ``jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+
+from lanner.errors import ConfigError
+from lanner.models.execution import Execution, LogEntry, utcnow
+from lanner.storage.ports import (
+    ClaimedExecution,
+    ExecutionQuery,
+    JobResult,
+    KVEntry,
+    Page,
+    StoredFlow,
+    WorkerJob,
+)
+from lanner.storage.sql import codec, jobs
+from lanner.storage.sql.database import Clock, Database, Tx, parse_url
+from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_executions, upsert
+from lanner.storage.sql.migrate import run_migrations
+from lanner.storage.sql.postgres import PostgresDatabase
+from lanner.storage.sql.schema import execution_queue, executions, flows, kv, logs, task_runs, worker_jobs, workers
+from lanner.storage.sql.sqlite import SqliteDatabase
+
+__all__ = ["LOG_LEVELS", "SqlStore"]
+
+#: log levels from the least to the most severe
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
+_LEVEL_ALIASES = {"WARNING": "WARN"}
+
+
+def _in_namespace(column: Any, namespace: str) -> Any:
+    """``namespace`` itself and every namespace below it (``ns.*``)."""
+    return or_(column == namespace, column.startswith(namespace + ".", autoescape=True))
+
+
+def _open(url: str, schema: str | None, pool_size: int) -> Database:
+    backend, parsed = parse_url(url)
+    if backend == "sqlite":
+        if schema is not None:
+            raise ConfigError("schema= applies to PostgreSQL only")
+        return SqliteDatabase(parsed, pool_size=pool_size)
+    return PostgresDatabase(parsed, schema=schema, pool_size=pool_size)
+
+
+class SqlStore:
+    """The ``Store`` port on SQLAlchemy Core (see ``lanner.storage.ports``)."""
+
+    def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 5, clock: Clock = utcnow) -> None:
+        self._db = _open(url, schema, pool_size)
+        self.dialect: str = self._db.dialect
+        #: the store's notion of "now"; tests move it to age heartbeats and messages
+        self.clock: Clock = clock
+
+    @property
+    def listen_pid(self) -> int | None:
+        """PostgreSQL: the server process of the LISTEN connection, when connected."""
+        return self._db.notifier.backend_pid
+
+    async def migrate(self) -> None:
+        """Create or upgrade the tables (idempotent; concurrent callers are serialized)."""
+        await self._db.write(lambda tx: run_migrations(tx.conn, self._db.schema))
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # flows
+
+    async def save_flow(self, namespace: str, flow_id: str, source: str) -> StoredFlow:
+        now = self.clock()
+
+        def save(tx: Tx) -> StoredFlow:
+            latest = tx.conn.execute(
+                select(flows)
+                .where(flows.c.namespace == namespace, flows.c.id == flow_id)
+                .order_by(flows.c.revision.desc())
+                .limit(1)
+                .with_for_update()
+            ).first()
+            if latest is not None and not latest.deleted and latest.source == source:
+                return codec.flow_from_row(latest)
+            saved = StoredFlow(namespace, flow_id, (latest.revision if latest else 0) + 1, source, False, now)
+            tx.conn.execute(
+                insert(flows),
+                {"namespace": namespace, "id": flow_id, "revision": saved.revision, "source": source,
+                 "deleted": False, "updated": now},
+            )
+            return saved
+
+        return await self._db.write(save)
+
+    async def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> StoredFlow | None:
+        """The given revision (even a deleted one), or the latest unless the flow is deleted."""
+        query = select(flows).where(flows.c.namespace == namespace, flows.c.id == flow_id)
+        if revision is None:
+            query = query.order_by(flows.c.revision.desc()).limit(1)
+        else:
+            query = query.where(flows.c.revision == revision)
+        row = await self._db.read(lambda conn: conn.execute(query).first())
+        if row is None or (revision is None and row.deleted):
+            return None
+        return codec.flow_from_row(row)
+
+    async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]:
+        latest = select(flows.c.namespace, flows.c.id, func.max(flows.c.revision).label("revision")).group_by(
+            flows.c.namespace, flows.c.id
+        )
+        if namespace_prefix:
+            latest = latest.where(_in_namespace(flows.c.namespace, namespace_prefix))
+        newest = latest.subquery()
+        query = (
+            select(flows)
+            .join(
+                newest,
+                (flows.c.namespace == newest.c.namespace)
+                & (flows.c.id == newest.c.id)
+                & (flows.c.revision == newest.c.revision),
+            )
+            .where(flows.c.deleted.is_(False))
+            .order_by(flows.c.namespace, flows.c.id)
+        )
+        return await self._db.read(lambda conn: [codec.flow_from_row(row) for row in conn.execute(query)])
+
+    async def flow_revisions(self, namespace: str, flow_id: str) -> list[StoredFlow]:
+        query = select(flows).where(flows.c.namespace == namespace, flows.c.id == flow_id).order_by(flows.c.revision)
+        return await self._db.read(lambda conn: [codec.flow_from_row(row) for row in conn.execute(query)])
+
+    async def delete_flow(self, namespace: str, flow_id: str) -> bool:
+        """Mark the latest revision deleted; saving the flow again starts a new revision."""
+        newest = (
+            select(func.max(flows.c.revision))
+            .where(flows.c.namespace == namespace, flows.c.id == flow_id)
+            .scalar_subquery()
+        )
+        mark = (
+            update(flows)
+            .where(flows.c.namespace == namespace, flows.c.id == flow_id, flows.c.revision == newest,
+                   flows.c.deleted.is_(False))
+            .values(deleted=True, updated=self.clock())
+        )
+        return await self._db.write(lambda tx: bool(tx.conn.execute(mark).rowcount))
+
+    # executions
+
+    async def create_execution(self, execution: Execution) -> None:
+        row = {**codec.execution_row(execution), "updated": self.clock()}
+        await self._db.write(lambda tx: insert_executions(tx, [row]))
+
+    async def get_execution(self, execution_id: str) -> ClaimedExecution | None:
+        query = select(executions).where(executions.c.id == execution_id)
+        found = await self._db.read(lambda conn: read_executions(conn, query))
+        return found[0] if found else None
+
+    async def search_executions(self, query: ExecutionQuery) -> Page:
+        """Newest first. ``namespace`` matches it and the namespaces below it."""
+        e = executions
+        where: list[Any] = []
+        if query.namespace:
+            where.append(_in_namespace(e.c.namespace, query.namespace))
+        if query.flow_id:
+            where.append(e.c.flow_id == query.flow_id)
+        if query.states:
+            where.append(e.c.state.in_([state.value for state in query.states]))
+        for key, value in (query.labels or {}).items():
+            where.append(e.c.data[("labels", key)].as_string() == value)
+        if query.start:
+            where.append(e.c.created >= query.start)
+        if query.end:
+            where.append(e.c.created <= query.end)
+        if query.parent_id:
+            where.append(e.c.parent_id == query.parent_id)
+        size = max(query.size, 1)
+        count = select(func.count()).select_from(e).where(*where)
+        page = (
+            select(e)
+            .where(*where)
+            .order_by(e.c.created.desc(), e.c.id.desc())
+            .limit(size)
+            .offset((max(query.page, 1) - 1) * size)
+        )
+
+        def search(conn: Connection) -> Page:
+            total = conn.scalar(count)
+            return Page([codec.execution_from_row(row) for row in conn.execute(page)], int(total or 0))
+
+        return await self._db.read(search)
+
+    async def delete_execution(self, execution_id: str) -> bool:
+        """Delete the execution with its task runs, messages, jobs and logs."""
+
+        def remove(tx: Tx) -> bool:
+            deleted = tx.conn.execute(delete(executions).where(executions.c.id == execution_id))
+            for table in (task_runs, execution_queue, worker_jobs, logs):
+                tx.conn.execute(delete(table).where(table.c.execution_id == execution_id))
+            return bool(deleted.rowcount)
+
+        return await self._db.write(remove)
+
+    async def request(self, execution_id: str, action: str, payload: dict[str, Any] | None = None) -> None:
+        message = {"execution_id": execution_id, "action": action, "payload": payload or {}}
+
+        def queue(tx: Tx) -> None:
+            tx.conn.execute(insert(execution_queue), message)
+            tx.signal("executor")
+
+        await self._db.write(queue)
+
+    def executor_transaction(self) -> SqlExecutorTx:
+        return SqlExecutorTx(self._db, self.clock)
+
+    async def next_message_due(self) -> datetime | None:
+        q = execution_queue
+        query = select(func.min(q.c.not_before)).where(q.c.not_before > self.clock())
+        due: datetime | None = await self._db.read(lambda conn: conn.scalar(query))
+        return due
+
+    # workers
+
+    async def register_worker(self, worker_id: str, group: str | None, hostname: str) -> None:
+        now = self.clock()
+        row = {"id": worker_id, "worker_group": group, "hostname": hostname, "started": now, "heartbeat": now,
+               "dead": False}
+        stmt = upsert(self.dialect)(workers)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[workers.c.id], set_={name: stmt.excluded[name] for name in row if name != "id"}
+        )
+        await self._db.write(lambda tx: tx.conn.execute(stmt, row))
+
+    async def heartbeat(self, worker_id: str) -> bool:
+        beat = (
+            update(workers)
+            .where(workers.c.id == worker_id, workers.c.dead.is_(False))
+            .values(heartbeat=self.clock())
+        )
+        return await self._db.write(lambda tx: bool(tx.conn.execute(beat).rowcount))
+
+    async def unregister_worker(self, worker_id: str) -> None:
+        """Forget the worker; jobs it still holds go back to the queue."""
+
+        def forget(tx: Tx) -> None:
+            tx.conn.execute(delete(workers).where(workers.c.id == worker_id))
+            released = tx.conn.execute(
+                update(worker_jobs).where(worker_jobs.c.worker_id == worker_id).values(worker_id=None, claimed_at=None)
+            )
+            if released.rowcount:
+                tx.signal("worker")
+
+        await self._db.write(forget)
+
+    async def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int) -> list[WorkerJob]:
+        """Due jobs of these groups (``None``: jobs without a group), oldest first."""
+        return await self._db.write(
+            partial(jobs.claim_jobs, worker_id=worker_id, groups=groups, limit=limit, now=self.clock())
+        )
+
+    async def finish_job(self, job: WorkerJob, result: JobResult, logs: Sequence[LogEntry] = ()) -> bool:
+        return await self._db.write(
+            partial(jobs.finish_job, dialect=self.dialect, job=job, result=result, entries=logs, now=self.clock())
+        )
+
+    async def kill_requested(self, worker_id: str) -> list[str]:
+        j = worker_jobs
+        query = select(j.c.task_run_id).where(j.c.worker_id == worker_id, j.c.kill_requested)
+        return await self._db.read(lambda conn: list(conn.execute(query).scalars()))
+
+    async def requeue_lost_jobs(self, dead_after_seconds: float, *, all_workers: bool = False) -> int:
+        """Declare workers silent for ``dead_after_seconds`` dead and release the jobs held by
+        dead or unknown workers (``all_workers``: every claimed job, at a local restart)."""
+        return await self._db.write(
+            partial(jobs.requeue_lost_jobs, dead_after_seconds=dead_after_seconds, all_workers=all_workers,
+                    now=self.clock())
+        )
+
+    async def next_job_due(self) -> datetime | None:
+        j = worker_jobs
+        query = select(func.min(j.c.not_before)).where(j.c.worker_id.is_(None), j.c.not_before > self.clock())
+        due: datetime | None = await self._db.read(lambda conn: conn.scalar(query))
+        return due
+
+    # logs
+
+    async def append_logs(self, entries: Sequence[LogEntry]) -> None:
+        if entries:
+            await self._db.write(lambda tx: jobs.insert_logs(tx, entries))
+
+    async def get_logs(
+        self,
+        execution_id: str,
+        min_level: str | None = None,
+        task_run_id: str | None = None,
+        attempt: int | None = None,
+    ) -> list[LogEntry]:
+        """Oldest first; ``min_level`` keeps that level and the more severe ones."""
+        query = select(logs).where(logs.c.execution_id == execution_id).order_by(logs.c.id)
+        if min_level is not None:
+            level = _LEVEL_ALIASES.get(min_level.upper(), min_level.upper())
+            if level not in LOG_LEVELS:
+                raise ValueError(f"unknown log level {min_level!r} (expected one of {', '.join(LOG_LEVELS)})")
+            query = query.where(logs.c.level.in_(LOG_LEVELS[LOG_LEVELS.index(level) :]))
+        if task_run_id is not None:
+            query = query.where(logs.c.task_run_id == task_run_id)
+        if attempt is not None:
+            query = query.where(logs.c.attempt == attempt)
+        return await self._db.read(lambda conn: [codec.log_from_row(row) for row in conn.execute(query)])
+
+    # key/value store: expired entries are invisible, and purged by kv_set
+
+    async def kv_get(self, namespace: str, key: str) -> KVEntry | None:
+        query = select(kv).where(kv.c.namespace == namespace, kv.c.key == key, self._live())
+        row = await self._db.read(lambda conn: conn.execute(query).first())
+        return None if row is None else codec.kv_from_row(row)
+
+    async def kv_set(self, entry: KVEntry) -> None:
+        now = self.clock()
+        row = {"namespace": entry.namespace, "key": entry.key, "value": entry.value,
+               "expires_at": entry.expires_at, "updated": now}
+        stmt = upsert(self.dialect)(kv)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[kv.c.namespace, kv.c.key],
+            set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at,
+                  "updated": stmt.excluded.updated},
+        )
+        purge = delete(kv).where(kv.c.namespace == entry.namespace, kv.c.expires_at <= now)
+
+        def store(tx: Tx) -> None:
+            tx.conn.execute(purge)
+            tx.conn.execute(stmt, row)
+
+        await self._db.write(store)
+
+    async def kv_delete(self, namespace: str, key: str) -> bool:
+        """True if a live entry was deleted."""
+        remove = delete(kv).where(kv.c.namespace == namespace, kv.c.key == key).returning(kv.c.expires_at)
+        gone = await self._db.write(lambda tx: tx.conn.execute(remove).first())
+        return gone is not None and (gone.expires_at is None or gone.expires_at > self.clock())
+
+    async def kv_list(self, namespace: str) -> list[KVEntry]:
+        query = select(kv).where(kv.c.namespace == namespace, self._live()).order_by(kv.c.key)
+        return await self._db.read(lambda conn: [codec.kv_from_row(row) for row in conn.execute(query)])
+
+    def _live(self) -> Any:
+        return or_(kv.c.expires_at.is_(None), kv.c.expires_at > self.clock())
+
+    # wake-ups
+
+    async def wait_for(self, channel: str, timeout: float) -> None:
+        await self._db.notifier.wait(channel, timeout)

@@ -1,0 +1,108 @@
+"""Python tasks: an inline Python script, or commands run with Lanner's Python first on PATH."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from lanner.tasks.context import RunContext
+from lanner.tasks.scripts import ScriptTask, Workspace
+from lanner.tasks.scripts.files import RESERVED_PREFIX, localize_storage_uris
+from lanner.tasks.scripts.python import PYTHON_ENV, install_missing, resolve_python
+
+__all__ = ["PythonCommands", "PythonScript"]
+
+
+class _PythonTask(ScriptTask):
+    """Properties shared by the Python tasks, and the Python environment they set up."""
+
+    dependencies: list[str] | None = Field(
+        default=None,
+        description="pip requirements the code needs. Those already installed with Lanner (such "
+        "as `kestra`) are used as is; the others are installed for this attempt only.",
+        examples=[["kestra", "pandas>=2"]],
+    )
+    pythonVersion: str | None = Field(
+        default=None,
+        description="Python version to run, such as `3.12`. Unset, the Python running Lanner is "
+        "used (the `kestra` package is installed there); another version must be installed on "
+        "the worker as `python<version>`.",
+        examples=["3.12"],
+    )
+    dependencyCacheEnabled: bool = Field(
+        default=True, description="Kestra's dependency cache; accepted and ignored (nothing is cached)."
+    )
+    packageManager: Literal["UV", "PIP"] = Field(
+        default="UV", description="Kestra's package manager choice; accepted, Lanner installs with pip."
+    )
+
+    def python(self) -> str:
+        return resolve_python(self.pythonVersion)
+
+    async def setup(self, ctx: RunContext, workspace: Workspace) -> None:
+        python = self.python()
+        workspace.env.update(PYTHON_ENV)
+        bin_dir = workspace.working_dir / f"{RESERVED_PREFIX}bin"
+        await asyncio.to_thread(_write_wrappers, bin_dir, python)
+        workspace.path_prepend.extend([str(bin_dir), str(Path(python).parent)])
+        requirements = [str(r) for r in await self.render(ctx, list(self.dependencies or []), workspace)]
+        target = workspace.working_dir / f"{RESERVED_PREFIX}packages"
+        packages = await install_missing(ctx, python, requirements, target)
+        if packages is not None:
+            workspace.env["PYTHONPATH"] = str(packages)
+
+
+def _write_wrappers(bin_dir: Path, python: str) -> None:
+    """`python`, `python3`, `pip` and `pip3` commands that run the chosen interpreter."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    quoted = shlex.quote(python)
+    commands = {"python": quoted, "python3": quoted, "pip": f"{quoted} -m pip", "pip3": f"{quoted} -m pip"}
+    for name, command in commands.items():
+        wrapper = bin_dir / name
+        wrapper.write_text(f'#!/bin/sh\nexec {command} "$@"\n')
+        wrapper.chmod(0o755)
+
+
+class PythonScript(_PythonTask):
+    """Run an inline Python script in a fresh working directory.
+
+    The `kestra` package is available: `Kestra.outputs({"rows": 42})` sets
+    `{{ outputs.<task>.vars.rows }}`, `Kestra.counter(...)` records a metric and
+    `Kestra.logger()` logs at any level. Files listed in `outputFiles` are kept.
+    """
+
+    type: Literal["lanner.scripts.python.Script", "io.kestra.plugin.scripts.python.Script"]
+    script: str = Field(
+        min_length=1,
+        description="The Python code (multi-line text), not a path to a file; use Python Commands to run files.",
+        examples=['from kestra import Kestra\n\nKestra.outputs({"answer": 42})\n'],
+    )
+
+    async def script_commands(self, ctx: RunContext, workspace: Workspace) -> list[str]:
+        code = str(await self.render(ctx, self.script, workspace))
+        # `open("{{ outputs.download.uri }}")` reads a local copy of the stored file.
+        [code] = await localize_storage_uris(ctx, workspace.working_dir, [code])
+        path = workspace.working_dir / f"{RESERVED_PREFIX}script.py"
+        await asyncio.to_thread(path.write_text, code)
+        return [f"{shlex.quote(self.python())} {shlex.quote(str(path))}"]
+
+
+class PythonCommands(_PythonTask):
+    """Run shell commands with Python ready: `python` and `pip` are the Python running Lanner.
+
+    Typical use: run Python files passed with `inputFiles`, such as `python main.py`.
+    """
+
+    type: Literal["lanner.scripts.python.Commands", "io.kestra.plugin.scripts.python.Commands"]
+    commands: list[str] = Field(
+        min_length=1,
+        description="Shell commands run in order, for example `python main.py`.",
+        examples=[["python etl.py --date {{ execution.startDate }}"]],
+    )
+
+    async def script_commands(self, ctx: RunContext, workspace: Workspace) -> list[str]:
+        return [str(c) for c in await self.render(ctx, list(self.commands), workspace)]
