@@ -7,18 +7,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from lanner.engine.engine import Engine, EngineOptions
+from lanner.errors import FlowValidationError, Issue
 from lanner.settings import Settings
 from lanner.storage.files import LocalFileStorage
 from lanner.storage.ports import Store
 from lanner.storage.sql import create_store
 
-__all__ = ["open_engine", "open_store"]
+__all__ = ["load_flow_dirs", "open_engine", "open_store"]
 
 
 @asynccontextmanager
 async def open_store(settings: Settings) -> AsyncIterator[Store]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = create_store(settings.resolved_database_url())
+    store = create_store(settings.resolved_database_url(), schema=settings.database_schema)
     try:
         await store.migrate()
         yield store
@@ -48,3 +49,20 @@ async def open_engine(settings: Settings, *, local: bool = True, start: bool = T
             yield engine
         finally:
             await engine.stop()
+
+
+async def load_flow_dirs(engine: Engine, folders: list[Path]) -> tuple[int, list[Issue]]:
+    """Deploy every flow file of ``folders``; invalid ones are reported, not fatal."""
+    loaded = 0
+    issues: list[Issue] = []
+    for folder in folders:
+        files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.suffix in (".yml", ".yaml"))
+        for file in files:
+            try:
+                await engine.deploy(file.read_text(), filename=str(file))
+                loaded += 1
+            except FlowValidationError as exc:
+                issues.extend(exc.issues)
+            except OSError as exc:
+                issues.append(Issue(message=f"cannot read: {exc.strerror}", source=str(file)))
+    return loaded, issues

@@ -44,7 +44,9 @@ class ExecutorSettings(_Section):
 class Settings(_Section):
     data_dir: Path = Field(default=Path(".lanner"), description="Folder of the SQLite database, internal storage and work folders.")
     database_url: str | None = Field(default=None, description="`sqlite:///path` or `postgresql://…`; SQLite under data_dir when unset.")
+    database_schema: str | None = Field(default=None, description="PostgreSQL schema holding Lanner's tables (default: the search path).")
     storage_dir: Path | None = Field(default=None, description="Internal storage folder; `<data_dir>/storage` when unset.")
+    flows_dirs: list[Path] = Field(default_factory=list, description="Folders whose flows are loaded at server start.")
     log_level: str = Field(default="INFO", description="Level of Lanner's own logs.")
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
@@ -75,7 +77,7 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
         else:
             value = environ.get(f"LANNER_{name}".upper())
             if value is not None:
-                out[name] = value
+                out[name] = value.split(os.pathsep) if name == "flows_dirs" else value
     return out
 
 

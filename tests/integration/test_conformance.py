@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from lanner.models.state import State
 
-from .engine.conftest import Harness
+from .harness import Harness
 
 FLOWS = Path(__file__).parent.parent / "flows"
 CASES = sorted(p for p in FLOWS.glob("*.yml") if not p.name.endswith(".expected.yml"))

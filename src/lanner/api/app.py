@@ -1,26 +1,75 @@
-"""The HTTP application (FastAPI). The full Kestra-compatible API v1 grows here."""
+"""The HTTP application (FastAPI). The full Kestra-compatible API v1 grows here.
+
+``create_app(engine)`` serves an engine the caller runs (tests); ``create_app_from_env()`` is the
+factory ``lanner server`` hands to uvicorn: it reads the settings and runs its own engine for
+the lifetime of the app.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from lanner import __version__
+from lanner.bootstrap import load_flow_dirs, open_engine
 from lanner.engine.engine import Engine
 from lanner.errors import NotFoundError
+from lanner.settings import Settings, load_settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_env"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app_from_env() -> FastAPI:
+    """The app with its own engine, configured from ``LANNER_*`` variables and the config file."""
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_engine(settings, local=True) as engine:
+            loaded, issues = await load_flow_dirs(engine, settings.flows_dirs)
+            for issue in issues:
+                log.error("invalid flow: %s", issue.format())
+            log.info("loaded %d flow(s); database %s", loaded, _safe_url(settings))
+            app.state.engine = engine
+            yield
+
+    return _build(FastAPI(title="Lanner", version=__version__, openapi_url="/api/v1/openapi.json",
+                          docs_url="/api/v1/docs", lifespan=lifespan))
 
 
 def create_app(engine: Engine) -> FastAPI:
+    """The app serving an engine started and stopped by the caller."""
     app = FastAPI(title="Lanner", version=__version__, openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs")
+    app.state.engine = engine
+    return _build(app)
 
+
+def _safe_url(settings: Settings) -> str:
+    url = settings.resolved_database_url()
+    if "@" in url and "://" in url:  # never print a password
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _build(app: FastAPI) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
-    async def home() -> str:
-        flows = await engine.store.list_flows()
+    async def home(request: Request) -> str:
+        flows = await _engine(request).store.list_flows()
         rows = "".join(f"<li><code>{escape(f.namespace)}.{escape(f.id)}</code> (revision {f.revision})</li>" for f in flows)
         return (
             "<!doctype html><html><head><meta charset='utf-8'><title>Lanner</title></head><body>"
@@ -33,14 +82,14 @@ def create_app(engine: Engine) -> FastAPI:
         return {"status": "UP", "version": __version__}
 
     @app.get("/api/v1/flows/search")
-    async def search_flows(namespace: str | None = None) -> dict[str, Any]:
-        flows = await engine.store.list_flows(namespace)
+    async def search_flows(request: Request, namespace: str | None = None) -> dict[str, Any]:
+        flows = await _engine(request).store.list_flows(namespace)
         return {"results": [{"id": f.id, "namespace": f.namespace, "revision": f.revision} for f in flows], "total": len(flows)}
 
     @app.get("/api/v1/executions/{execution_id}")
-    async def get_execution(execution_id: str) -> dict[str, Any]:
+    async def get_execution(request: Request, execution_id: str) -> dict[str, Any]:
         try:
-            found = await engine.get(execution_id)
+            found = await _engine(request).get(execution_id)
         except NotFoundError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
         return found.execution.to_api(found.task_runs)

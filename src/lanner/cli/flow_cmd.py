@@ -8,9 +8,10 @@ import typer
 from rich.console import Console
 
 from lanner.cli.output import print_issues
+from lanner.errors import FlowValidationError, Issue
 from lanner.flows import validate_flow
 
-__all__ = ["app", "flow_files"]
+__all__ = ["app", "flow_files", "read_flow_file"]
 
 app = typer.Typer(help="Validate and manage flows.", no_args_is_help=True)
 
@@ -26,6 +27,19 @@ def flow_files(paths: list[Path]) -> list[Path]:
     return found
 
 
+def read_flow_file(path: Path) -> str:
+    """The text of a flow file; an unreadable one raises ``FlowValidationError``, never a traceback."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        column = exc.start - exc.object.rfind(b"\n", 0, exc.start)
+        issue = Issue(f"cannot read: not UTF-8 text ({exc.reason})", line=line, column=column, source=str(path), kind="syntax")
+    except OSError as exc:
+        issue = Issue(f"cannot read: {exc.strerror or exc}", source=str(path), kind="syntax")
+    raise FlowValidationError([issue])
+
+
 @app.command("validate")
 def validate(paths: list[Path] = typer.Argument(..., help="Flow files or folders of flows.")) -> None:
     """Check flows and print every error with file:line:column; exit 1 when any is invalid."""
@@ -34,10 +48,9 @@ def validate(paths: list[Path] = typer.Argument(..., help="Flow files or folders
     files = flow_files(paths)
     for file in files:
         try:
-            source = file.read_text()
-        except OSError as exc:
-            console.print(f"[bold]{file}[/bold]: [red]cannot read: {exc.strerror}[/red]")
-            errors += 1
+            source = read_flow_file(file)
+        except FlowValidationError as exc:
+            errors += print_issues(console, exc.issues)
             continue
         errors += print_issues(console, validate_flow(source, filename=str(file)))
     if errors:

@@ -27,7 +27,8 @@ def print_issues(console: Console, issues: Iterable[Issue]) -> int:
         where = f"[bold]{escape(issue.location())}[/bold]"
         path = f" [cyan]{escape(issue.path)}[/cyan]:" if issue.path else ""
         hint = f"\n    [dim]hint: {escape(issue.hint)}[/dim]" if issue.hint else ""
-        console.print(f"{where}:{path} [red]{escape(issue.message)}[/red]{hint}", highlight=False)
+        # soft_wrap: one `file:line:column: path: message` line, whatever the width (editors parse it)
+        console.print(f"{where}:{path} [red]{escape(issue.message)}[/red]{hint}", highlight=False, soft_wrap=True)
     return count
 
 

@@ -32,4 +32,7 @@ def list_plugins() -> None:
         for cls in classes:
             names = type_names(cls)
             table.add_row(kind, names[0], "\n".join(names[1:]), registry.origin.get(names[0], ""))
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # piped: rich would cut type names at 80 columns; the table takes the width it needs
+        console.width = 10_000
+    console.print(table)

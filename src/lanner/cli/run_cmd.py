@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -16,10 +17,10 @@ from rich.live import Live
 from rich.table import Table
 
 from lanner.bootstrap import open_engine
-from lanner.cli.flow_cmd import flow_files
+from lanner.cli.flow_cmd import flow_files, read_flow_file
 from lanner.cli.output import STATE_STYLE, print_issues, print_log
 from lanner.engine.engine import Engine
-from lanner.errors import FlowValidationError, InputError, Issue, LannerError
+from lanner.errors import ConflictError, FlowValidationError, InputError, Issue, LannerError
 from lanner.flows import parse_flow
 from lanner.models.execution import TaskRun
 from lanner.models.state import State
@@ -43,10 +44,14 @@ def _parse_inputs(pairs: list[str]) -> dict[str, Any]:
 
 def run(
     flow_file: Path = typer.Argument(..., help="The flow to run (YAML).", exists=True, dir_okay=False),
-    input: list[str] = typer.Option([], "--input", "-i", help="An input as name=value (repeatable). FILE inputs take a local path."),
+    input: list[str] = typer.Option(
+        [], "--input", "-i", help="An input as name=value (repeatable). FILE inputs take a local path."
+    ),
     flows: list[Path] = typer.Option([], "--flows", help="Folder of other flows, available as subflows."),
     as_json: bool = typer.Option(False, "--json", help="Print the final execution as JSON (Kestra's shape) on stdout."),
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Keep the database and files here instead of a temporary folder."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Keep the database and files here instead of a temporary folder."
+    ),
     timeout: float | None = typer.Option(None, "--timeout", help="Kill the execution after this many seconds."),
 ) -> None:
     """Run a flow once with the full engine, streaming its logs; exit 0 on SUCCESS or WARNING,
@@ -54,14 +59,14 @@ def run(
     console = Console(stderr=True)
     inputs = _parse_inputs(input)
     try:
-        source = flow_file.read_text()
+        source = read_flow_file(flow_file)
         parse_flow(source, filename=str(flow_file))
     except FlowValidationError as exc:
         print_issues(console, exc.issues)
         raise typer.Exit(1) from None
     with tempfile.TemporaryDirectory(prefix="lanner-run-") as tmp:
-        settings = load_settings(data_dir=data_dir or Path(tmp))
         try:
+            settings = load_settings(data_dir=data_dir or Path(tmp))
             code = asyncio.run(_run(settings, source, str(flow_file), flows, inputs, as_json, console, timeout))
         except (FlowValidationError, InputError) as exc:
             print_issues(console, exc.issues)
@@ -76,7 +81,7 @@ async def _run(settings: Any, source: str, filename: str, flow_dirs: list[Path],
                console: Console, timeout: float | None) -> int:
     async with open_engine(settings, local=True) as engine:
         for file in flow_files(flow_dirs):
-            await engine.deploy(file.read_text(), filename=str(file))
+            await engine.deploy(read_flow_file(file), filename=str(file))
         stored = await engine.deploy(source, filename=filename)
         flow = (await engine.flows.get(stored.namespace, stored.id, stored.revision)).flow
         inputs = await _upload_files(engine, flow, inputs)
@@ -84,13 +89,18 @@ async def _run(settings: Any, source: str, filename: str, flow_dirs: list[Path],
         console.print(f"[bold]{stored.namespace}.{stored.id}[/bold] execution [cyan]{execution.id}[/cyan]", highlight=False)
         loop = asyncio.get_running_loop()
         killed = False
+        kills: list[asyncio.Task[None]] = []  # a reference, so the task is not garbage-collected mid-way
+
+        async def kill() -> None:
+            with contextlib.suppress(ConflictError):  # the execution ended meanwhile
+                await engine.kill(execution.id)
 
         def on_interrupt() -> None:
             nonlocal killed
             if not killed:
                 killed = True
                 console.print("[magenta]interrupted: killing the execution…[/magenta]")
-                loop.create_task(engine.kill(execution.id))
+                kills.append(loop.create_task(kill()))
 
         loop.add_signal_handler(signal.SIGINT, on_interrupt)
         if timeout is not None:
@@ -150,10 +160,8 @@ async def _follow(engine: Engine, execution_id: str, console: Console) -> Any:
                 live.update(_progress(found.task_runs))
             if found.execution.state.is_terminal:
                 return found
-            try:
+            with contextlib.suppress(TimeoutError):
                 await engine.wait(execution_id, timeout=0.1, poll=0.1)
-            except TimeoutError:
-                pass
     finally:
         if live is not None:
             live.stop()

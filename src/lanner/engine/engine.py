@@ -94,7 +94,7 @@ class Engine:
     async def stop(self) -> None:
         self._stop.set()
         for task in self._tasks:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await task
         self._tasks.clear()
 

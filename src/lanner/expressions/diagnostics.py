@@ -50,8 +50,8 @@ def _undefined(exc: UndefinedAccess, variables: Mapping[str, Any]) -> str:
     where = _find_path(variables, obj)
     if isinstance(obj, Mapping):
         return f"{where or 'the map'} has no key '{name}'; known: {_listing(obj) or '(empty)'}"
-    if isinstance(obj, list | tuple | str):
-        return f"{where or 'the list'} has no index {name!r} (it has {len(obj)} items)"
+    if isinstance(obj, list | tuple) and isinstance(name, int):
+        return f"{where or 'the list'} has no index {name} (it has {len(obj)} items)"
     return f"{type(obj).__name__} value has no attribute '{name}'"
 
 

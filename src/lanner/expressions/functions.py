@@ -33,6 +33,8 @@ _KEPT = "__lanner_kept"
 
 
 def public_functions(clock: Callable[[], datetime]) -> dict[str, Callable[..., Any]]:
+    """The functions templates call by name; ``now()`` reads ``clock``."""
+
     def now(timeZone: str | None = None) -> datetime:
         return dates.now(clock, timeZone)
 
@@ -99,6 +101,7 @@ def from_json(text: Any) -> Any:
 
 def pebble_range(start: int, end: int, step: int = 1) -> list[int]:
     """Integers from ``start`` to ``end`` *included*, like Pebble."""
+    _require_defined(start, end, step)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end, step)):
         raise FilterError("range expects integers")
     if step == 0:
@@ -142,6 +145,7 @@ def concat(left: Any, right: Any) -> Any:
 
 def contains(container: Any, item: Any) -> bool:
     """Pebble's ``contains``: substring, map key, list element; a list item means all of them."""
+    _require_defined(container, item)
     if container is None:
         return False
     if isinstance(container, str):
@@ -154,6 +158,7 @@ def contains(container: Any, item: Any) -> bool:
 
 def is_in(item: Any, container: Any) -> bool:
     """Kestra's ``in``: compares as strings; in a map, a key or a value matches."""
+    _require_defined(item, container)
     if item is None or container is None:
         return False
     text = to_text(item)
@@ -164,6 +169,12 @@ def is_in(item: Any, container: Any) -> bool:
     if isinstance(container, Iterable):
         return any(to_text(element) == text for element in container)
     return False
+
+
+def _require_defined(*values: Any) -> None:
+    for value in values:
+        if isinstance(value, Undefined):
+            str(value)  # a strict undefined raises, naming what is missing
 
 
 def iterate(iterable: Any, targets: int) -> Iterable[Any]:
@@ -200,6 +211,7 @@ def _test_json(value: Any) -> bool:
 
 
 def tests() -> dict[str, Callable[..., bool]]:
+    """Pebble tests missing from Jinja, or whose Jinja meaning differs (``iterable``)."""
     return {
         "null": _test_null,
         "none": _test_null,

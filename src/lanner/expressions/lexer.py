@@ -24,9 +24,10 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _OPERATORS = (
     "???", "??", "==", "!=", "<=", ">=", "..", "//",
     "(", ")", "[", "]", "{", "}", ",", ":", ".", "|", "?", "+", "-", "*", "/", "%", "~", "<", ">", "=",
-)
+)  # fmt: skip
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "/": "/", "0": "\0"}
 _CLOSERS = {"print": "}}", "tag": "%}"}
+_PAIRS = {")": "(", "]": "[", "}": "{"}
 
 
 class PebbleSyntaxError(Exception):
@@ -96,7 +97,7 @@ def _read_tag(template: str, start: int, kind: Literal["print", "tag"]) -> Segme
     strip_left = template.startswith("-", body_start)
     if strip_left:
         body_start += 1
-    depth = 0
+    opened: list[int] = []  # offsets of the brackets still open
     index = body_start
     length = len(template)
     while index < length:
@@ -105,17 +106,17 @@ def _read_tag(template: str, start: int, kind: Literal["print", "tag"]) -> Segme
             index = _skip_string(template, index)
             continue
         if char in "([{":
-            depth += 1
-        elif char in ")]}" and depth > 0:
-            depth -= 1
-        elif depth == 0 and template.startswith(closer, index):
+            opened.append(index)
+        elif char in _PAIRS and opened and template[opened[-1]] == _PAIRS[char]:
+            opened.pop()
+        elif not opened and template.startswith(closer, index):
             strip_right = index > body_start and template[index - 1] == "-"
             body_end = index - 1 if strip_right else index
             end = index + 2
-            return Segment(
-                kind, template[start:end], template[body_start:body_end], start, body_start, strip_left, strip_right
-            )
+            return Segment(kind, template[start:end], template[body_start:body_end], start, body_start, strip_left, strip_right)
         index += 1
+    if opened:
+        raise PebbleSyntaxError(f"'{template[opened[-1]]}' is never closed", opened[-1])
     opener = "{{" if kind == "print" else "{%"
     raise PebbleSyntaxError(f"unclosed tag: '{opener}' has no matching '{closer}'", start)
 

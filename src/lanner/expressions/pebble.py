@@ -11,7 +11,8 @@ precedences survive. Pebble-only syntax becomes helper filters the renderer regi
 * ``a ~ b`` joins the printed forms (null prints nothing, ``true``, JSON for lists);
 * ``a contains b``, ``a in b``, ``a..b``, ``{% for %}`` over a map (entries with ``key`` and
   ``value``) and Pebble's 0-based ``loop.index`` map to small helpers;
-* ``{% elseif %}`` becomes ``{% elif %}``, ``{% verbatim %}`` becomes ``{% raw %}``.
+* ``{% elseif %}`` becomes ``{% elif %}``; the text of ``{% raw %}`` / ``{% verbatim %}`` blocks
+  becomes a string literal, as does a carriage return in plain text (Jinja would rewrite it).
 
 Tags are rewritten with the same number of line breaks, so Jinja line numbers still point
 at the user's line.
@@ -46,11 +47,10 @@ from .parser import Parser
 
 __all__ = ["Translation", "TypedExpression", "translate"]
 
-_UNSUPPORTED_TAGS = frozenset(
-    {"include", "import", "extends", "from", "embed", "cache", "parallel", "flush", "autoescape"}
-)
+_UNSUPPORTED_TAGS = frozenset({"include", "import", "extends", "from", "embed", "cache", "parallel", "flush", "autoescape"})
 _PASSTHROUGH_TAGS = frozenset({"macro", "endmacro", "block", "endblock", "filter", "endfilter", "call", "endcall"})
-_SIMPLE_TAGS = {"else": "else", "endif": "endif", "endset": "endset", "endraw": "endraw", "endverbatim": "endraw"}
+_SIMPLE_TAGS = {"else": "else", "endif": "endif", "endset": "endset"}
+_RAW_TAGS = frozenset({"raw", "verbatim", "endraw", "endverbatim"})
 _LOOP_INDEXES = {"index": "index0", "revindex": "revindex0"}
 _SAFE_INPUT_FILTERS = frozenset({"default", "d"})
 
@@ -98,18 +98,21 @@ class _Translator:
     single: str | None = None
 
     def segment(self, segment: Segment) -> str:
-        if segment.kind in ("text", "raw"):
-            return segment.source
+        if segment.kind == "text":
+            # Jinja would turn a carriage return in template text into a line feed
+            return segment.source.replace("\r", '{{ "\\r" }}')
         newlines = "\n" * segment.source.count("\n")
-        if segment.kind == "comment":
-            return "{#" + newlines + "#}"
+        if segment.kind == "raw":
+            return f"{{{{ {_literal(segment.source)} {newlines}}}}}" if segment.source else ""
+        left = "-" if segment.strip_left else ""
+        right = "-" if segment.strip_right else ""
+        if segment.kind == "comment" or segment.body.strip() in _RAW_TAGS:
+            return f"{{#{left} {newlines}{right}#}}"
         try:
             body = self.print_body(segment) if segment.kind == "print" else self.tag_body(segment)
         except PebbleSyntaxError as exc:
             self.errors.append(exc)
             return newlines
-        left = "-" if segment.strip_left else ""
-        right = "-" if segment.strip_right else ""
         opener, closer = ("{{", "}}") if segment.kind == "print" else ("{%", "%}")
         return f"{opener}{left} {body} {newlines}{right}{closer}"
 
@@ -129,9 +132,7 @@ class _Translator:
             return segment.body.strip()
         if name in _UNSUPPORTED_TAGS:
             raise PebbleSyntaxError(f"the '{name}' tag is not supported", offset)
-        if name in ("raw", "verbatim"):
-            body = "raw"
-        elif name in _SIMPLE_TAGS:
+        if name in _SIMPLE_TAGS:
             body = _SIMPLE_TAGS[name]
         elif name in ("if", "elseif", "elif"):
             body = ("if " if name == "if" else "elif ") + self.expression(parser)
@@ -171,9 +172,7 @@ class _Translator:
         index = segments.index(prints[0])
         prefix = "".join(s.source for s in segments[:index])
         suffix = "".join(s.source for s in segments[index + 1 :])
-        return TypedExpression(
-            self.single, "" if prints[0].strip_left else prefix, "" if prints[0].strip_right else suffix
-        )
+        return TypedExpression(self.single, "" if prints[0].strip_left else prefix, "" if prints[0].strip_right else suffix)
 
     # -- emission ----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from jinja2 import Template, Undefined
 from jinja2.exceptions import TemplateSyntaxError
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 
 from lanner.errors import ExpressionError, LannerError
@@ -33,7 +34,7 @@ from .diagnostics import reason
 from .filters import STRING_FILTERS
 from .functions import helpers, public_functions, tests
 from .pebble import Translation, TypedExpression, translate
-from .sandbox import LannerEnvironment, LannerUndefined
+from .sandbox import LannerEnvironment, LannerUndefined, RenderContext
 from .sequences import SEQUENCE_FILTERS
 from .serialize import to_text
 
@@ -56,9 +57,7 @@ class Renderer:
     """Renders templates; build one and share it (it holds the compiled-template cache)."""
 
     def __init__(self, *, cache_size: int = 4096, clock: Callable[[], datetime] | None = None) -> None:
-        self._env = LannerEnvironment(
-            undefined=LannerUndefined, autoescape=False, keep_trailing_newline=True, finalize=to_text
-        )
+        self._env = LannerEnvironment(undefined=LannerUndefined, autoescape=False, keep_trailing_newline=True, finalize=to_text)
         self._env.globals.clear()
         self._env.globals.update(public_functions(clock or _utc_now))
         self._env.filters.update(helpers(self._env))
@@ -68,6 +67,7 @@ class Renderer:
             self._env.filters[name] = pebble_filter if name in ("default", "d") else _passes_undefined(pebble_filter)
         self._env.tests.update(tests())
         self._globals: dict[str, Any] = dict(self._env.globals)
+        self._eval_ctx = EvalContext(self._env)
         self._translate: Callable[[str], Translation] = functools.lru_cache(maxsize=cache_size)(translate)
         self._compiled = functools.lru_cache(maxsize=cache_size)(self._compile)
         self._typed = functools.lru_cache(maxsize=cache_size)(self._compile_typed)
@@ -95,12 +95,8 @@ class Renderer:
         if isinstance(value, tuple):
             return tuple(self.render_value(item, variables, functions) for item in value)
         if isinstance(value, Mapping):
-            return {
-                self.render(key, variables, functions) if isinstance(key, str) else key: self.render_value(
-                    item, variables, functions
-                )
-                for key, item in value.items()
-            }
+            return {self._render_key(key, variables, functions): self.render_value(item, variables, functions)
+                    for key, item in value.items()}  # fmt: skip
         return value
 
     def render_typed(self, template: str, variables: Mapping[str, Any], functions: Functions = None) -> Any:
@@ -168,12 +164,14 @@ class Renderer:
 
     # -- internals ---------------------------------------------------------------------
 
+    def _render_key(self, key: Any, variables: Mapping[str, Any], functions: Functions) -> Any:
+        return self.render(key, variables, functions) if isinstance(key, str) else key
+
     def _new_context(self, jinja: Template, variables: Mapping[str, Any], functions: Functions) -> Context:
         names = {**self._globals, **variables}
         if functions:
             names.update(functions)
-        # built directly: Template.new_context would copy the names and re-scan the globals
-        return Context(self._env, names, None, jinja.blocks)
+        return RenderContext(self._env, self._eval_ctx, names, jinja.blocks)
 
     def _compile(self, template: str) -> _Compiled:
         translation = self._translate(template)

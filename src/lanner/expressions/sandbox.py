@@ -13,10 +13,11 @@ from typing import Any, NoReturn
 
 from jinja2 import StrictUndefined, Undefined
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-__all__ = ["MAX_SEQUENCE", "LannerEnvironment", "LannerUndefined", "UndefinedAccess"]
+__all__ = ["MAX_SEQUENCE", "LannerEnvironment", "LannerUndefined", "RenderContext", "UndefinedAccess"]
 
 #: largest string or list an expression may build by repetition or with ``range``
 MAX_SEQUENCE = 1_000_000
@@ -91,3 +92,25 @@ class LannerEnvironment(SandboxedEnvironment):
 def _check_repetition(sequence: Any, count: Any) -> None:
     if isinstance(sequence, str | list | tuple) and isinstance(count, int) and len(sequence) * count > MAX_SEQUENCE:
         raise SecurityError(f"repetition would build more than {MAX_SEQUENCE} items")
+
+
+class RenderContext(Context):
+    """Jinja's template context, built with less per-render work.
+
+    Jinja's own constructor re-derives the evaluation context and copies the globals on every
+    render; Lanner templates cannot change autoescaping (no ``autoescape`` tag) nor extend
+    other templates, so one evaluation context per environment is shared and ``names`` (the
+    globals, variables and functions of this render, already merged) is used as is.
+    """
+
+    def __init__(
+        self, environment: LannerEnvironment, eval_ctx: EvalContext, names: dict[str, Any], blocks: dict[str, Any]
+    ) -> None:
+        self.environment = environment
+        self.eval_ctx = eval_ctx
+        self.parent = names
+        self.vars = {}
+        self.exported_vars = set()
+        self.name = None
+        self.globals_keys = set()
+        self.blocks = {name: [block] for name, block in blocks.items()} if blocks else {}

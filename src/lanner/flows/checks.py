@@ -146,8 +146,8 @@ def _cycles(graph: dict[str, list[tuple[str, Path]]]) -> list[tuple[list[str], P
                 stack.append((node, index + 1))
                 target, path = targets[index]
                 if state.get(target) == 1:
-                    cycle = trail[trail.index(target):]
-                    cycle_edges = [*edges[trail.index(target):], path]
+                    cycle = trail[trail.index(target) :]
+                    cycle_edges = [*edges[trail.index(target) :], path]
                     key = _rotation(cycle)
                     if key not in found:
                         first = cycle.index(min(cycle))

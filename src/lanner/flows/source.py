@@ -126,7 +126,7 @@ def load_yaml(source: str, filename: str | None = None) -> Document:
         )
         return doc
     try:
-        node = YAML(typ="rt").compose(source)
+        node = YAML(typ="safe", pure=True).compose(source)
     except MarkedYAMLError as exc:
         doc.readable = False
         doc.issues.append(_syntax_issue(exc, filename))
@@ -208,9 +208,7 @@ class _Builder:
 
     def issue(self, message: str, node: Node, kind: str, hint: str | None = None) -> None:
         mark = _mark(node)
-        self.doc.issues.append(
-            Issue(message, line=mark.line, column=mark.column, hint=hint, source=self.filename, kind=kind)
-        )
+        self.doc.issues.append(Issue(message, line=mark.line, column=mark.column, hint=hint, source=self.filename, kind=kind))
 
     def build(self, node: Node, path: Path) -> Any:
         self.count += 1

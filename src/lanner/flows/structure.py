@@ -21,6 +21,7 @@ from lanner.flows.suggest import closest, suggestion
 from lanner.flows.walk import field_for, property_names, shape_at
 from lanner.models.input_values import describe_value
 from lanner.models.registry import Registry
+from lanner.triggers.cron import CronError
 
 __all__ = ["structural_issues"]
 
@@ -121,9 +122,7 @@ def _resolve_union(errors: list[_Error], point: Path) -> list[_Error]:
             rest.append(error)
         else:
             members.setdefault(label, []).append(error)
-    deep = {
-        label: errs for label, errs in members.items() if any(len(e.path) > depth or e.type not in _MISMATCH for e in errs)
-    }
+    deep = {label: errs for label, errs in members.items() if any(len(e.path) > depth or e.type not in _MISMATCH for e in errs)}
     if not deep:
         return [*rest, _mismatch(point, members)]
     best = min(deep.values(), key=len)
@@ -173,26 +172,20 @@ class _Mapper:
         value = raw.get("input")
         got = describe_value(value)
         ctx = raw.get("ctx") or {}
-        at_key = False
-        hint: str | None = None
-        kind = "invalid"
-        kind_name = error.type
-        if kind_name == "missing":
-            message, hint, kind = f"missing required property {path[-1]!r}", self._field_help(path), "missing"
-            where = self.positions.nearest(path[:-1])
-        elif kind_name == "extra_forbidden":
-            message, hint, kind, at_key = f"unknown property {path[-1]!r}", self._allowed(path), "unknown-property", True
+        if error.type == "missing":
+            message, hint = f"missing required property {path[-1]!r}", self._field_help(path)
+            return self._make(message, path, self.positions.nearest(path[:-1]), hint, "missing")
+        if error.type == "extra_forbidden":
             where = self.positions.key(path) or self.positions.nearest(path)
-        elif kind_name in ("union_tag_invalid", "union_tag_not_found"):
+            return self._make(f"unknown property {path[-1]!r}", path, where, self._allowed(path), "unknown-property")
+        if error.type in ("union_tag_invalid", "union_tag_not_found"):
             return self._bad_type(error)
-        else:
-            message, hint = self._message(error, got, ctx)
-            if "cron" in message:
-                kind = "cron"
-            where = self.positions.value(path) or self.positions.nearest(path)
-            if self.positions.value(path) is None and _reaches(self.data, path) and not at_key:
-                hint = (hint + "; " if hint else "") + "the value comes from `pluginDefaults`"
-        return self._make(message, path, where, hint, kind)
+        message, hint = self._message(error, got, ctx)
+        kind = "cron" if isinstance(ctx.get("error"), CronError) else "invalid"
+        where = self.positions.value(path)
+        if where is None and _reaches(self.data, path):  # in the data but not in the text
+            hint = (hint + "; " if hint else "") + "the value comes from `pluginDefaults`"
+        return self._make(message, path, where or self.positions.nearest(path), hint, kind)
 
     def _make(self, message: str, path: Path, where: Any, hint: str | None, kind: str) -> Issue:
         return Issue(

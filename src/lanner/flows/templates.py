@@ -12,13 +12,9 @@ from functools import cache
 from typing import Any
 
 from lanner.errors import Issue
+from lanner.expressions import Renderer
 from lanner.flows.source import Mark, Path, Positions, format_path
 from lanner.flows.suggest import suggestion
-
-try:
-    from lanner.expressions import Renderer
-except ImportError:  # TEMPORARY: the expression engine lands separately; until then nothing is checked
-    Renderer = None  # type: ignore[assignment,misc]
 
 __all__ = ["expression_issues", "strings"]
 
@@ -43,7 +39,7 @@ def strings(data: Any, path: Path = ()) -> Iterator[_Text]:
     while stack:
         where, value = stack.pop()
         if isinstance(value, str):
-            if "{{" in value or "{%" in value:
+            if "{{" in value or "{%" in value or "{#" in value:
                 yield _Text(where, value)
         elif isinstance(value, Mapping):
             stack.extend(
@@ -81,8 +77,6 @@ def expression_issues(
     task_ids: set[str],
     filename: str | None = None,
 ) -> list[Issue]:
-    if Renderer is None:
-        return []
     renderer = _renderer()
     issues: list[Issue] = []
     for item in strings(data):
@@ -112,7 +106,8 @@ def expression_issues(
                     path=format_path(item.path),
                     line=where.line if where else None,
                     column=where.column if where else None,
-                    hint=suggestion(task_id, task_ids),
+                    hint=suggestion(task_id, task_ids, list_all=False)
+                    or ("tasks of the flow: " + ", ".join(sorted(task_ids)) if task_ids else None),
                     source=filename,
                     kind="unknown-output",
                 )

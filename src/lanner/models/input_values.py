@@ -50,7 +50,7 @@ _DURATION = re.compile(
 _EMPTY_IS_MISSING = frozenset({
     "INT", "FLOAT", "BOOLEAN", "BOOL", "DATETIME", "DATE", "TIME", "DURATION", "JSON", "YAML", "URI", "EMAIL", "FILE",
     "SELECT", "ENUM", "MULTISELECT", "ARRAY",
-})
+})  # fmt: skip
 
 
 class InvalidValue(ValueError):
@@ -172,15 +172,24 @@ def _as_list(value: Any, what: str) -> list[Any]:
     raise InvalidValue(f"expected {what}, got {describe_value(value)}", 'a list, or JSON text such as ["a", "b"]')
 
 
-def _json_safe(value: Any) -> Any:
+#: most nodes a JSON or YAML input may expand to (YAML aliases can repeat a node many times)
+MAX_NODES = 100_000
+
+
+def _json_safe(value: Any, budget: list[int] | None = None) -> Any:
+    """``value`` with dates as ISO text and keys as strings, refusing documents that expand too much."""
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise InvalidValue(f"the value is too large (more than {MAX_NODES} items)")
     if isinstance(value, datetime):
         return format_datetime(value)
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): _json_safe(v, budget) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [_json_safe(v, budget) for v in value]
     return value
 
 
@@ -238,13 +247,15 @@ def _coerce_json(value: Any) -> Any:
         return json.loads(value)
     except ValueError as exc:
         raise InvalidValue(f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidValue("invalid JSON: nested too deeply") from None
 
 
 def _coerce_yaml(value: Any) -> Any:
-    if not isinstance(value, str):
-        return _json_safe(value)
     try:
-        return _json_safe(YAML(typ="safe", pure=True).load(StringIO(value)))
+        return _json_safe(YAML(typ="safe", pure=True).load(StringIO(value)) if isinstance(value, str) else value)
+    except RecursionError:
+        raise InvalidValue("invalid YAML: nested too deeply") from None
     except YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         mark = getattr(exc, "problem_mark", None)
@@ -316,9 +327,7 @@ def _check_choice(value: Any, choices: Sequence[Any] | None, custom: bool) -> No
         return
     allowed = [str(choice) for choice in choices]
     if str(value) not in allowed:
-        raise InvalidValue(
-            f"{describe_value(value)} is not one of the values", "allowed: " + ", ".join(repr(a) for a in allowed)
-        )
+        raise InvalidValue(f"{describe_value(value)} is not one of the values", "allowed: " + ", ".join(repr(a) for a in allowed))
 
 
 def _check_rules(declared: Input, value: Any) -> None:
@@ -432,9 +441,7 @@ def resolve_inputs(
                 value = render(value)
         if _is_missing(item, value):
             if item.required:
-                issues.append(
-                    Issue("missing required input", path=path, hint="give a value or declare `defaults`", kind="input")
-                )
+                issues.append(Issue("missing required input", path=path, hint="give a value or declare `defaults`", kind="input"))
             values[item.id] = None
             continue
         typed, problems = _coerce(item, value, path)

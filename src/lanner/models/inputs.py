@@ -41,11 +41,11 @@ __all__ = [
 INPUT_TYPES = (
     "STRING", "INT", "FLOAT", "BOOLEAN", "BOOL", "DATETIME", "DATE", "TIME", "DURATION", "JSON",
     "YAML", "URI", "FILE", "SELECT", "ENUM", "MULTISELECT", "ARRAY", "SECRET", "EMAIL",
-)
+)  # fmt: skip
 #: types an ARRAY or MULTISELECT item may have
 ITEM_TYPES = (
     "STRING", "INT", "FLOAT", "BOOLEAN", "BOOL", "DATETIME", "DATE", "TIME", "DURATION", "JSON", "YAML", "URI", "EMAIL",
-)
+)  # fmt: skip
 
 ID_PATTERN = r"^[a-zA-Z0-9][.a-zA-Z0-9_-]*$"
 
@@ -55,9 +55,7 @@ class DependsOn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    inputs: list[str] | None = Field(
-        default=None, description="Ids of the inputs this one depends on.", examples=[["region"]]
-    )
+    inputs: list[str] | None = Field(default=None, description="Ids of the inputs this one depends on.", examples=[["region"]])
     condition: str | None = Field(
         default=None,
         description="Expression; the input is shown only when it renders to true.",
@@ -79,9 +77,15 @@ class Input(BaseModel):
     type: str = Field(description="Type of the value; the value is checked and converted to it.", examples=["STRING"])
     description: str | None = Field(default=None, description="Help shown next to the input.", examples=["Day to load"])
     displayName: str | None = Field(default=None, description="Name shown in the execution form.", examples=["Load date"])
-    required: bool = Field(default=True, description="An execution cannot start without a value (or a default).")
+    required: bool = Field(
+        default=True, description="An execution cannot start without a value (or a default).", examples=[False]
+    )
     defaults: Any = Field(default=None, description="Value used when none is given.", examples=["2024-01-01"])
-    dependsOn: DependsOn | None = Field(default=None, description="Inputs this one depends on.")
+    dependsOn: DependsOn | None = Field(
+        default=None,
+        description="Inputs this one depends on.",
+        examples=[{"inputs": ["region"], "condition": "{{ inputs.region == 'eu' }}"}],
+    )
     name: str | None = Field(default=None, description="Former Kestra name of `id`; use `id`.", examples=["date"])
 
     @model_validator(mode="before")
@@ -254,8 +258,8 @@ class SelectInput(Input):
         description="Expression rendering the list of values (instead of `values`).",
         examples=["{{ kv('regions') }}"],
     )
-    allowCustomValue: bool = Field(default=False, description="Accept a value that is not in `values`.")
-    isRadio: bool = Field(default=False, description="Show the values as radio buttons in the UI.")
+    allowCustomValue: bool = Field(default=False, description="Accept a value that is not in `values`.", examples=[True])
+    isRadio: bool = Field(default=False, description="Show the values as radio buttons in the UI.", examples=[True])
 
     @model_validator(mode="after")
     def _has_values(self) -> SelectInput:
@@ -276,7 +280,7 @@ class MultiselectInput(Input):
     itemType: Literal[ITEM_TYPES] = Field(  # type: ignore[valid-type]
         default="STRING", description="Type of each chosen value.", examples=["STRING"]
     )
-    allowCustomValue: bool = Field(default=False, description="Accept values that are not in `values`.")
+    allowCustomValue: bool = Field(default=False, description="Accept values that are not in `values`.", examples=[True])
 
     @model_validator(mode="after")
     def _has_values(self) -> MultiselectInput:
@@ -297,21 +301,6 @@ class ArrayInput(Input):
     itemType: Literal[ITEM_TYPES] = Field(  # type: ignore[valid-type]
         description="Type of each item (not ARRAY).", examples=["INT"]
     )
-
-
-_CLASSES: tuple[type[Input], ...] = (
-    StringInput, SecretInput, IntInput, FloatInput, BooleanInput, DateTimeInput, DateInput, TimeInput,
-    DurationInput, JsonInput, YamlInput, UriInput, EmailInput, FileInput, SelectInput, MultiselectInput,
-    ArrayInput,
-)
-_BY_TYPE: dict[str, type[Input]] = {
-    name: cls for cls in _CLASSES for name in cls.model_fields["type"].annotation.__args__  # type: ignore[union-attr]
-}
-
-
-def input_class(type_name: str) -> type[Input] | None:
-    """The declaration model of an input type (``"INT"`` → :class:`IntInput`)."""
-    return _BY_TYPE.get(type_name)
 
 
 def _input_tag(value: Any) -> str:

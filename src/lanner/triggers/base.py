@@ -35,7 +35,9 @@ class Condition(BaseModel):
         description="Condition type, such as `io.kestra.plugin.core.condition.ExecutionStatus`.",
         examples=["io.kestra.plugin.core.condition.DayWeek"],
     )
-    id: str | None = Field(default=None, description="Condition identifier (needed by a few condition types).")
+    id: str | None = Field(
+        default=None, description="Condition identifier (needed by a few condition types).", examples=["business_days"]
+    )
 
 
 class Trigger(PluginModel):
@@ -50,8 +52,10 @@ class Trigger(PluginModel):
         examples=["daily"],
     )
     type: str = Field(description="Trigger type.")
-    description: str | None = Field(default=None, description="Markdown description of the trigger.")
-    disabled: bool = Field(default=False, description="A disabled trigger starts nothing.")
+    description: str | None = Field(
+        default=None, description="Markdown description of the trigger.", examples=["Every weekday at 9:00"]
+    )
+    disabled: bool = Field(default=False, description="A disabled trigger starts nothing.", examples=[True])
     conditions: list[Condition] | None = Field(
         default=None,
         description="Conditions that must all hold for the trigger to start an execution.",

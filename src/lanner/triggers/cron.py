@@ -89,9 +89,7 @@ def next_fire(expression: str, after: datetime, *, with_seconds: bool = False, t
     return result
 
 
-def previous_fire(
-    expression: str, before: datetime, *, with_seconds: bool = False, timezone: str | None = None
-) -> datetime:
+def previous_fire(expression: str, before: datetime, *, with_seconds: bool = False, timezone: str | None = None) -> datetime:
     """The last fire time strictly before ``before`` (naive means UTC), aware, in the schedule's time zone."""
     tz = zone(timezone)
     text = check_cron(expression, with_seconds)

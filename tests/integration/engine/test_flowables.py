@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lanner.models.state import State
 
-from .conftest import Harness
+from ..harness import Harness
 
 
 async def test_sequential_outputs_flow_between_tasks(harness: Harness) -> None:

@@ -10,7 +10,7 @@ import pytest
 from lanner.errors import ConflictError
 from lanner.models.state import State
 
-from .conftest import Harness
+from ..harness import Harness
 
 
 def _pid_alive(pid: int) -> bool:

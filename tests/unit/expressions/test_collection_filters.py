@@ -91,9 +91,7 @@ def test_number_rejects_unknown_types(renderer: Renderer) -> None:
         (0, "#.##", "0"),
     ],
 )
-def test_number_format_reads_decimal_format_patterns(
-    renderer: Renderer, value: object, pattern: str, expected: str
-) -> None:
+def test_number_format_reads_decimal_format_patterns(renderer: Renderer, value: object, pattern: str, expected: str) -> None:
     assert renderer.render("{{ v | numberFormat(p) }}", {"v": value, "p": pattern}) == expected
 
 

@@ -67,9 +67,7 @@ def test_coalescing_evaluates_the_right_side_only_when_needed(renderer: Renderer
         calls.append(name)
         return "s3cr3t"
 
-    assert renderer.render("{{ inputs.key ?? secret('KEY') }}", {"inputs": {"key": "given"}}, {"secret": secret}) == (
-        "given"
-    )
+    assert renderer.render("{{ inputs.key ?? secret('KEY') }}", {"inputs": {"key": "given"}}, {"secret": secret}) == ("given")
     assert calls == []
     assert renderer.render("{{ inputs.key ?? secret('KEY') }}", {"inputs": {}}, {"secret": secret}) == "s3cr3t"
     assert calls == ["KEY"]
@@ -237,3 +235,9 @@ def test_function_calls_with_named_arguments(renderer: Renderer) -> None:
 
     result = renderer.render("{{ kv('k', namespace='team', errorOnMissing=false) }}", {}, {"kv": kv})
     assert result == "k@team:False"
+
+
+def test_block_and_call_tags_pass_through(renderer: Renderer) -> None:
+    assert renderer.render("{% block b %}in block {{ x }}{% endblock %}", {"x": 1}) == "in block 1"
+    template = "{% macro m() %}[{{ caller() }}]{% endmacro %}{% call m() %}inner{% endcall %}"
+    assert renderer.render(template, {}) == "[inner]"

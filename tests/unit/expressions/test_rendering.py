@@ -72,9 +72,7 @@ def test_whitespace_control_trims_around_tags(renderer: Renderer) -> None:
     assert renderer.render("a  {{- 1 -}}  b", {}) == "a1b"
 
 
-def test_render_value_renders_strings_inside_lists_dicts_and_tuples(
-    renderer: Renderer, variables: dict[str, Any]
-) -> None:
+def test_render_value_renders_strings_inside_lists_dicts_and_tuples(renderer: Renderer, variables: dict[str, Any]) -> None:
     value = {"a": ["{{ inputs.name }}", 1, None], "{{ flow.id }}": ("{{ inputs.count }}",), "n": 2.5}
     assert renderer.render_value(value, variables) == {"a": ["ada", 1, None], "hello": ("3",), "n": 2.5}
 
@@ -117,9 +115,7 @@ def test_render_typed_keeps_whitespace_around_a_string_result(renderer: Renderer
         ("{% if inputs.flag %}{{ inputs.count }}{% endif %}", "3"),
     ],
 )
-def test_render_typed_falls_back_to_a_string(
-    renderer: Renderer, variables: dict[str, Any], template: str, expected: str
-) -> None:
+def test_render_typed_falls_back_to_a_string(renderer: Renderer, variables: dict[str, Any], template: str, expected: str) -> None:
     assert renderer.render_typed(template, variables) == expected
 
 
@@ -180,3 +176,14 @@ def test_variables_may_be_any_mapping(renderer: Renderer) -> None:
     from types import MappingProxyType
 
     assert renderer.render("{{ inputs.name }}", MappingProxyType({"inputs": {"name": "z"}})) == "z"
+
+
+def test_carriage_returns_are_kept(renderer: Renderer) -> None:
+    assert renderer.render("a\r\nb {{ 1 }}\r\n", {}) == "a\r\nb 1\r\n"
+    assert renderer.render("{% raw %}{{ x }}\r\n{% endraw %}", {}) == "{{ x }}\r\n"
+
+
+def test_line_numbers_survive_raw_blocks_and_comments(renderer: Renderer) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        renderer.render("x\n{% raw %}\n\n{% endraw %}{# a\ncomment #}\n{{ missing }}", {})
+    assert caught.value.line == 6

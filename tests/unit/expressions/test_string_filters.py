@@ -91,7 +91,7 @@ def test_default_accepts_undefined_values_and_paths(renderer: Renderer) -> None:
 
 @pytest.mark.parametrize("algorithm", ["md5", "sha1", "sha256", "sha512"])
 def test_hash_filters_return_hex_digests(renderer: Renderer, algorithm: str) -> None:
-    expected = hashlib.new(algorithm, "kestra".encode()).hexdigest()
+    expected = hashlib.new(algorithm, b"kestra").hexdigest()
     assert renderer.render(f"{{{{ 'kestra' | {algorithm} }}}}", {}) == expected
 
 

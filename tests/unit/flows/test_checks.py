@@ -64,9 +64,7 @@ def test_duplicate_ids_in_dag_switch_and_if_branches() -> None:
 
 
 def test_duplicates_are_found_next_to_structural_errors() -> None:
-    issues = check(
-        "id: f\nnamespace: n\ntasks:\n  - {id: a, type: lanner.core.Log}\n  - {id: a, type: nope.Task}\n"
-    )
+    issues = check("id: f\nnamespace: n\ntasks:\n  - {id: a, type: lanner.core.Log}\n  - {id: a, type: nope.Task}\n")
     assert [i.kind for i in issues] == ["missing", "duplicate-id", "unknown-type"]
 
 
@@ -144,8 +142,9 @@ def test_dag_dependency_must_be_in_the_same_dag() -> None:
 
 
 def test_valid_dag_has_no_issue() -> None:
-    assert check(
-        """
+    assert (
+        check(
+            """
         id: f
         namespace: n
         tasks:
@@ -158,7 +157,9 @@ def test_valid_dag_has_no_issue() -> None:
               - task: {id: c, type: lanner.core.Log, message: m}
                 dependsOn: [a, b]
         """
-    ) == []
+        )
+        == []
+    )
 
 
 def test_input_defaults_must_fit_their_type() -> None:

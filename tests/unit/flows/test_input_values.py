@@ -81,7 +81,7 @@ def fails(declaration: dict[str, Any], value: Any) -> str:
         ({"type": "MULTISELECT", "values": ["eu", "us"]}, "eu", ["eu"]),
         ({"type": "MULTISELECT", "options": ["eu", "us"]}, ["us"], ["us"]),
         ({"type": "MULTISELECT", "values": ["1", "2"], "itemType": "INT"}, ["1"], [1]),
-        ({"type": "ARRAY", "itemType": "INT"}, "[1, \"2\"]", [1, 2]),
+        ({"type": "ARRAY", "itemType": "INT"}, '[1, "2"]', [1, 2]),
         ({"type": "ARRAY", "itemType": "DATE"}, ["2024-01-01"], ["2024-01-01"]),
         ({"type": "ARRAY", "itemType": "STRING"}, [], []),
     ],
@@ -117,7 +117,11 @@ def test_values_are_converted(declaration: dict[str, Any], given: Any, expected:
         ({"type": "FILE"}, 12, "expected a file (a storage URI or a local path), got 12"),
         ({"type": "SELECT", "values": ["eu", "us"]}, "fr", "'fr' is not one of the values"),
         ({"type": "ARRAY", "itemType": "INT"}, "1,2", "expected a list, got '1,2'"),
-        ({"type": "ARRAY", "itemType": "INT"}, "[1,", "expected a list, got text that is not a JSON list: Expecting value: line 1 column 4 (char 3)"),
+        (
+            {"type": "ARRAY", "itemType": "INT"},
+            "[1,",
+            "expected a list, got text that is not a JSON list: Expecting value: line 1 column 4 (char 3)",
+        ),
     ],
 )
 def test_invalid_values(declaration: dict[str, Any], given: Any, message: str) -> None:
@@ -141,7 +145,11 @@ def test_invalid_values(declaration: dict[str, Any], given: Any, message: str) -
             "2023-12-31T23:00:00Z",
             "must not be before 2024-01-01T00:00:00Z, got 2023-12-31T23:00:00Z",
         ),
-        ({"type": "DATETIME", "before": "2024-01-01T00:00:00Z"}, "2024-06-01", "must not be after 2024-01-01T00:00:00Z, got 2024-06-01T00:00:00Z"),
+        (
+            {"type": "DATETIME", "before": "2024-01-01T00:00:00Z"},
+            "2024-06-01",
+            "must not be after 2024-01-01T00:00:00Z, got 2024-06-01T00:00:00Z",
+        ),
         ({"type": "DATE", "after": "2024-01-01"}, "2023-01-01", "must not be before 2024-01-01, got 2023-01-01"),
         ({"type": "TIME", "before": "18:00"}, "19:00", "must not be after 18:00, got 19:00:00"),
         ({"type": "FILE", "allowedFileExtensions": [".csv"]}, "data.json", "the file must end with one of .csv, got 'data.json'"),
@@ -257,3 +265,12 @@ def test_durations_round_trip() -> None:
     assert format_duration(timedelta(0)) == "PT0S"
     assert format_duration(timedelta(hours=1, seconds=1.25)) == "PT1H1.25S"
     assert format_duration(timedelta(minutes=-5)) == "PT-5M"
+
+
+def test_documents_that_expand_too_much_are_refused() -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 7):
+        prev, name = chr(96 + i), chr(97 + i)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    assert fails({"type": "YAML"}, "\n".join(lines)) == "the value is too large (more than 100000 items)"
+    assert fails({"type": "JSON"}, "[" * 100_000) == "invalid JSON: nested too deeply"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lanner.errors import FlowValidationError
-from lanner.flows import parse_flow
+from lanner.flows import load_flow_file, parse_flow
 from tests.unit.flows.conftest import at, check, only
 
 HEAD = "id: hello\nnamespace: company.team\n"
@@ -93,7 +95,8 @@ def test_unknown_task_type() -> None:
 
 
 def test_unknown_trigger_type_in_nested_position() -> None:
-    issue = only(check(HEAD + "tasks:\n  - {id: t, type: lanner.core.Log, message: m}\ntriggers:\n  - id: s\n    type: io.kestra.plugin.core.trigger.Schedul\n    cron: '@daily'\n"))
+    triggers = "triggers:\n  - id: s\n    type: io.kestra.plugin.core.trigger.Schedul\n    cron: '@daily'\n"
+    issue = only(check(HEAD + "tasks:\n  - {id: t, type: lanner.core.Log, message: m}\n" + triggers))
     assert issue.message == "unknown trigger type 'io.kestra.plugin.core.trigger.Schedul'"
     assert issue.hint == "did you mean 'io.kestra.plugin.core.trigger.Schedule'?"
     assert at(issue) == (7, 11)
@@ -270,3 +273,15 @@ def test_every_problem_is_reported_together() -> None:
     )
     assert [i.kind for i in issues] == ["unknown-property", "duplicate-id", "unknown-type", "cron"]
     assert [i.line for i in issues] == [6, 7, 8, 12]
+
+
+def test_load_flow_file(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(HEAD + "tasks:\n  - {id: t, type: lanner.core.Log, message: héllo}\n", encoding="utf-8")
+    assert load_flow_file(good).tasks[0].message == "héllo"  # type: ignore[attr-defined]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(HEAD + "tasks: []\n", encoding="utf-8")
+    with pytest.raises(FlowValidationError) as caught:
+        load_flow_file(bad)
+    assert caught.value.issues[0].source == str(bad)
+    assert str(caught.value).startswith("1 error in flow:\n  " + str(bad) + ":3:8: tasks: must not be empty")

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Integer, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import BindParameter
 
 from lanner.models.execution import Execution, TaskRun
 from lanner.models.state import State
@@ -31,8 +32,9 @@ __all__ = [
     "ACTIVE_STATES",
     "SqlExecutorTx",
     "insert_executions",
-    "read_executions",
+    "read_execution",
     "upsert",
+    "upsert_many",
 ]
 
 T = TypeVar("T")
@@ -46,67 +48,100 @@ def upsert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def _upsert_many(conn: Connection, dialect: str, table: Any, key: Sequence[str], rows: list[dict[str, Any]]) -> None:
+@lru_cache(maxsize=64)
+def upsert_statement(dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``columns``, built once (building costs
+    more than executing)."""
     stmt = upsert(dialect)(table)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[table.c[name] for name in key],
-        set_={name: stmt.excluded[name] for name in rows[0] if name not in key},
+        set_={name: stmt.excluded[name] for name in columns if name not in key},
     )
-    conn.execute(stmt, rows)
 
 
-def _due(column: Any, now: datetime) -> Any:
-    return or_(column.is_(None), column <= now)
+def upsert_many(conn: Connection, dialect: str, table: Table, key: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    conn.execute(upsert_statement(dialect, table, key, tuple(rows[0])), rows)
+
+
+_q = execution_queue
+_e = executions
+_j = worker_jobs
+_NOW = bindparam("now", type_=_q.c.not_before.type)
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_DUE = or_(_q.c.not_before.is_(None), _q.c.not_before <= _NOW)
+
+_INSERT_EXECUTION = insert(_e)
+_INSERT_MESSAGE = insert(_q)
+_DUE_BY_EXECUTION = (
+    select(_q.c.execution_id, func.min(_q.c.id).label("first")).where(_DUE).group_by(_q.c.execution_id).subquery()
+)
+#: executions with due messages, oldest message first, locked; others' locked ones skipped
+_CLAIM = (
+    select(_e)
+    .join(_DUE_BY_EXECUTION, _DUE_BY_EXECUTION.c.execution_id == _e.c.id)
+    .order_by(_DUE_BY_EXECUTION.c.first)
+    .limit(bindparam("limit", type_=Integer()))
+    .with_for_update(of=_e, skip_locked=True)
+)
+_CONSUME = (
+    delete(_q).where(_q.c.execution_id.in_(_IDS), _DUE).returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
+)
+_TASK_RUNS = select(task_runs).where(task_runs.c.execution_id.in_(_IDS)).order_by(task_runs.c.seq)
+_EXECUTION = select(_e).where(_e.c.id == bindparam("id"))
+_CANCEL_JOBS = (
+    delete(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_(None)).returning(_j.c.task_run_id)
+)
+_FLAG_JOBS = (
+    update(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_not(None)).values(kill_requested=True)
+)
+_RUNNING_COUNT = (
+    select(func.count())
+    .select_from(_e)
+    .where(
+        _e.c.namespace == bindparam("namespace"),
+        _e.c.flow_id == bindparam("flow_id"),
+        _e.c.state.in_([state.value for state in ACTIVE_STATES]),
+    )
+)
+_OLDEST_QUEUED = (
+    select(_e.c.id)
+    .where(_e.c.namespace == bindparam("namespace"), _e.c.flow_id == bindparam("flow_id"),
+           _e.c.state == State.QUEUED.value)
+    .order_by(_e.c.created, _e.c.id)
+    .limit(bindparam("limit", type_=Integer()))
+)
 
 
 def insert_executions(tx: Tx, rows: list[dict[str, Any]]) -> None:
     """Insert executions and the messages that make an executor pick them up."""
-    tx.conn.execute(insert(executions), rows)
-    tx.conn.execute(insert(execution_queue), [{"execution_id": row["id"]} for row in rows])
+    tx.conn.execute(_INSERT_EXECUTION, rows)
+    tx.conn.execute(_INSERT_MESSAGE, [{"execution_id": row["id"]} for row in rows])
     tx.signal("executor")
 
 
-def read_executions(conn: Connection, query: Select[Any]) -> list[ClaimedExecution]:
-    """The executions the query selects (in its order), each with all its task runs."""
-    claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in conn.execute(query)]
+def read_execution(conn: Connection, execution_id: str) -> ClaimedExecution | None:
+    """The execution with all its task runs, or None."""
+    claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in conn.execute(_EXECUTION, {"id": execution_id})]
     _attach_task_runs(conn, claimed)
-    return claimed
+    return claimed[0] if claimed else None
 
 
 def _attach_task_runs(conn: Connection, claimed: list[ClaimedExecution]) -> None:
     if not claimed:
         return
     by_id = {item.execution.id: item for item in claimed}
-    runs = conn.execute(select(task_runs).where(task_runs.c.execution_id.in_(by_id)).order_by(task_runs.c.seq))
-    for run in runs:
+    for run in conn.execute(_TASK_RUNS, {"ids": list(by_id)}):
         by_id[run.execution_id].task_runs.append(codec.task_run_from_row(run))
 
 
 def _claim(tx: Tx, limit: int, now: datetime) -> list[ClaimedExecution]:
-    q = execution_queue
-    due = (
-        select(q.c.execution_id, func.min(q.c.id).label("first"))
-        .where(_due(q.c.not_before, now))
-        .group_by(q.c.execution_id)
-        .subquery()
-    )
-    locked = (
-        select(executions)
-        .join(due, due.c.execution_id == executions.c.id)
-        .order_by(due.c.first)
-        .limit(limit)
-        .with_for_update(of=executions, skip_locked=True)
-    )
-    claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in tx.conn.execute(locked)]
+    rows = tx.conn.execute(_CLAIM, {"now": now, "limit": limit})
+    claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in rows]
     if not claimed:
         return []
     # Consume the due messages before reading task runs: whatever a later message announces
     # is either visible below or leaves its message for the next claim.
-    consumed = tx.conn.execute(
-        delete(q)
-        .where(q.c.execution_id.in_([item.execution.id for item in claimed]), _due(q.c.not_before, now))
-        .returning(q.c.id, q.c.execution_id, q.c.action, q.c.payload)
-    )
+    consumed = tx.conn.execute(_CONSUME, {"ids": [item.execution.id for item in claimed], "now": now})
     actions: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
     for message in consumed:
         if message.action is not None:
@@ -118,41 +153,22 @@ def _claim(tx: Tx, limit: int, now: datetime) -> list[ClaimedExecution]:
 
 
 def _kill_jobs(tx: Tx, execution_id: str) -> list[str]:
-    j = worker_jobs
-    cancelled = tx.conn.execute(
-        delete(j).where(j.c.execution_id == execution_id, j.c.worker_id.is_(None)).returning(j.c.task_run_id)
-    )
-    ids = list(cancelled.scalars())
-    tx.conn.execute(
-        update(j).where(j.c.execution_id == execution_id, j.c.worker_id.is_not(None)).values(kill_requested=True)
-    )
+    ids = list(tx.conn.execute(_CANCEL_JOBS, {"id": execution_id}).scalars())
+    tx.conn.execute(_FLAG_JOBS, {"id": execution_id})
     return ids
 
 
 def _running_count(tx: Tx, namespace: str, flow_id: str) -> int:
-    e = executions
-    count = tx.conn.scalar(
-        select(func.count())
-        .select_from(e)
-        .where(e.c.namespace == namespace, e.c.flow_id == flow_id, e.c.state.in_([s.value for s in ACTIVE_STATES]))
-    )
-    return int(count or 0)
+    return int(tx.conn.scalar(_RUNNING_COUNT, {"namespace": namespace, "flow_id": flow_id}) or 0)
 
 
 def _oldest_queued(tx: Tx, namespace: str, flow_id: str, limit: int) -> list[str]:
-    e = executions
-    rows = tx.conn.execute(
-        select(e.c.id)
-        .where(e.c.namespace == namespace, e.c.flow_id == flow_id, e.c.state == State.QUEUED.value)
-        .order_by(e.c.created, e.c.id)
-        .limit(limit)
-    )
+    rows = tx.conn.execute(_OLDEST_QUEUED, {"namespace": namespace, "flow_id": flow_id, "limit": limit})
     return list(rows.scalars())
 
 
 def _load(tx: Tx, execution_id: str) -> ClaimedExecution | None:
-    found = read_executions(tx.conn, select(executions).where(executions.c.id == execution_id))
-    return found[0] if found else None
+    return read_execution(tx.conn, execution_id)
 
 
 @dataclass(slots=True)
@@ -172,16 +188,16 @@ class _Pending:
         if self.created:
             insert_executions(tx, self.created)
         if self.executions:
-            _upsert_many(tx.conn, dialect, executions, ["id"], list(self.executions.values()))
+            upsert_many(tx.conn, dialect, executions, ("id",), list(self.executions.values()))
         if self.jobs:
             # A job saved again for the same task run replaces the old one; the old holder's
             # finish is then rejected (fencing on worker and attempt).
-            _upsert_many(tx.conn, dialect, worker_jobs, ["task_run_id"], list(self.jobs.values()))
+            upsert_many(tx.conn, dialect, worker_jobs, ("task_run_id",), list(self.jobs.values()))
             tx.signal("worker")
         if self.task_runs:
-            _upsert_many(tx.conn, dialect, task_runs, ["id"], list(self.task_runs.values()))
+            upsert_many(tx.conn, dialect, task_runs, ("id",), list(self.task_runs.values()))
         if self.messages:
-            tx.conn.execute(insert(execution_queue), self.messages)
+            tx.conn.execute(_INSERT_MESSAGE, self.messages)
             tx.signal("executor")
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, false, insert, or_, select, text, update
-from sqlalchemy.sql.elements import ColumnElement, TextClause
+from sqlalchemy import Integer, bindparam, delete, false, insert, or_, select, text, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from lanner.models.execution import Attempt, LogEntry, StateChange
 from lanner.models.state import State
@@ -43,33 +44,67 @@ _UPDATE_TASK_RUN = (
 )
 
 
-def _in_groups(groups: Sequence[str | None]) -> ColumnElement[bool]:
+_NOW = bindparam("now", type_=_j.c.not_before.type)
+_INSERT_JOB = insert(_j)
+_INSERT_MESSAGE = insert(execution_queue)
+_INSERT_LOGS = insert(logs)
+_RELEASE_FENCED = (
+    delete(_j)
+    .where(_j.c.task_run_id == bindparam("id"), _j.c.worker_id == bindparam("worker"),
+           _j.c.attempt == bindparam("attempt"))
+    .returning(_j.c.payload, _j.c.worker_group)
+)
+_TASK_RUN_FOR_UPDATE = select(_t).where(_t.c.id == bindparam("id")).with_for_update()
+_MARK_DEAD = (
+    update(workers)
+    .where(workers.c.dead.is_(False), workers.c.heartbeat < bindparam("cutoff", type_=workers.c.heartbeat.type))
+    .values(dead=True)
+)
+_RELEASE_ALL = update(_j).where(_j.c.worker_id.is_not(None)).values(worker_id=None, claimed_at=None)
+_RELEASE_LOST = (
+    update(_j)
+    .where(_j.c.worker_id.is_not(None), _j.c.worker_id.not_in(select(workers.c.id).where(workers.c.dead.is_(False))))
+    .values(worker_id=None, claimed_at=None)
+)
+# data.labels updated with new labels in SQL: no read, no lost update.
+_MERGE_LABELS = {
+    "postgresql": "jsonb_set(data, '{labels}', coalesce(data->'labels', '{}'::jsonb) || CAST(:labels AS jsonb))",
+    "sqlite": "json_set(data, '$.labels', json(json_patch(coalesce(json_extract(data, '$.labels'), '{}'), :labels)))",
+}
+
+
+@lru_cache(maxsize=8)
+def _merge_labels(dialect: str) -> Any:
+    return update(executions).where(executions.c.id == bindparam("b_id")).values(data=text(_MERGE_LABELS[dialect]))
+
+
+@lru_cache(maxsize=64)
+def _claimable(groups: tuple[str | None, ...]) -> Any:
+    """Due unclaimed jobs of these groups with their task runs, oldest first, locked."""
     named = [group for group in groups if group is not None]
     clauses: list[ColumnElement[bool]] = []
     if named:
         clauses.append(_j.c.worker_group.in_(named))
     if None in groups:
         clauses.append(_j.c.worker_group.is_(None))
-    return or_(*clauses) if clauses else false()
+    return (
+        select(_j.c.payload, _j.c.worker_group, _j.c.not_before, _j.c.kill_requested, _t)
+        .join(_t, _t.c.id == _j.c.task_run_id)
+        .where(
+            _j.c.worker_id.is_(None),
+            or_(_j.c.not_before.is_(None), _j.c.not_before <= _NOW),
+            or_(*clauses) if clauses else false(),
+        )
+        .order_by(_j.c.created, _j.c.task_run_id)
+        .limit(bindparam("limit", type_=Integer()))
+        .with_for_update(of=[_j, _t], skip_locked=True)
+    )
 
 
 def claim_jobs(
     tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int, now: datetime
 ) -> list[WorkerJob]:
-    rows = (
-        tx.conn.execute(
-            select(_j.c.payload, _j.c.worker_group, _j.c.not_before, _j.c.kill_requested, _t)
-            .join(_t, _t.c.id == _j.c.task_run_id)
-            .where(
-                _j.c.worker_id.is_(None),
-                or_(_j.c.not_before.is_(None), _j.c.not_before <= now),
-                _in_groups(groups),
-            )
-            .order_by(_j.c.created, _j.c.task_run_id)
-            .limit(limit)
-            .with_for_update(of=[_j, _t], skip_locked=True)
-        )
-    ).all()
+    rows = tx.conn.execute(_claimable(tuple(groups)), {"now": now, "limit": limit}).all()
     if not rows:
         return []
     claimed: list[WorkerJob] = []
@@ -107,37 +142,21 @@ def claim_jobs(
     return claimed
 
 
-def _merge_labels(dialect: str, labels: dict[str, str]) -> TextClause:
-    """``data.labels`` updated with ``labels`` in SQL: no read, no lost update."""
-    if dialect == "postgresql":
-        sql = "jsonb_set(data, '{labels}', coalesce(data->'labels', '{}'::jsonb) || CAST(:labels AS jsonb))"
-    else:
-        sql = "json_set(data, '$.labels', json(json_patch(coalesce(json_extract(data, '$.labels'), '{}'), :labels)))"
-    return text(sql).bindparams(labels=codec.dumps(labels))
-
-
 def finish_job(
     tx: Tx, dialect: str, job: WorkerJob, result: JobResult, entries: Sequence[LogEntry], now: datetime
 ) -> bool:
     """Record the attempt's end; False (transaction aborted) when the job is no longer this worker's."""
     conn = tx.conn
     if result.labels:
-        conn.execute(
-            update(executions)
-            .where(executions.c.id == job.execution_id)
-            .values(data=_merge_labels(dialect, result.labels))
-        )
-    held = (
-        conn.execute(
-            delete(_j)
-            .where(_j.c.task_run_id == job.task_run_id, _j.c.worker_id == job.worker_id, _j.c.attempt == job.attempt)
-            .returning(_j.c.payload, _j.c.worker_group)
-        )
+        # First, as the executor does: executions are locked before jobs and task runs.
+        conn.execute(_merge_labels(dialect), {"b_id": job.execution_id, "labels": codec.dumps(result.labels)})
+    held = conn.execute(
+        _RELEASE_FENCED, {"id": job.task_run_id, "worker": job.worker_id, "attempt": job.attempt}
     ).first()
     if held is None:
         tx.abort()
         return False
-    row = (conn.execute(select(_t).where(_t.c.id == job.task_run_id).with_for_update())).first()
+    row = conn.execute(_TASK_RUN_FOR_UPDATE, {"id": job.task_run_id}).first()
     if row is not None:
         run = codec.task_run_from_row(row)
         if run.attempts:
@@ -160,30 +179,23 @@ def finish_job(
             worker_group=held.worker_group,
             not_before=result.retry_at,
         )
-        conn.execute(insert(_j), codec.job_row(retry, now))
+        conn.execute(_INSERT_JOB, codec.job_row(retry, now))
         tx.signal("worker")
     insert_logs(tx, entries)
-    conn.execute(insert(execution_queue), {"execution_id": job.execution_id})
+    conn.execute(_INSERT_MESSAGE, {"execution_id": job.execution_id})
     tx.signal("executor")
     return True
 
 
 def insert_logs(tx: Tx, entries: Sequence[LogEntry]) -> None:
     if entries:
-        tx.conn.execute(insert(logs), [codec.log_row(entry) for entry in entries])
+        tx.conn.execute(_INSERT_LOGS, [codec.log_row(entry) for entry in entries])
 
 
 def requeue_lost_jobs(tx: Tx, dead_after_seconds: float, all_workers: bool, now: datetime) -> int:
     """Declare silent workers dead; release the jobs of dead or unknown workers (or all)."""
-    cutoff = now - timedelta(seconds=dead_after_seconds)
-    tx.conn.execute(
-        update(workers).where(workers.c.dead.is_(False), workers.c.heartbeat < cutoff).values(dead=True)
-    )
-    held: ColumnElement[bool] = _j.c.worker_id.is_not(None)
-    if not all_workers:
-        alive = select(workers.c.id).where(workers.c.dead.is_(False))
-        held = held & _j.c.worker_id.not_in(alive)
-    released = tx.conn.execute(update(_j).where(held).values(worker_id=None, claimed_at=None))
+    tx.conn.execute(_MARK_DEAD, {"cutoff": now - timedelta(seconds=dead_after_seconds)})
+    released = tx.conn.execute(_RELEASE_ALL if all_workers else _RELEASE_LOST)
     if released.rowcount:
         tx.signal("worker")
     return int(released.rowcount)

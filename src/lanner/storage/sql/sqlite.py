@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,10 +34,6 @@ __all__ = ["SqliteDatabase"]
 T = TypeVar("T")
 
 _BUSY_TIMEOUT_MS = 30_000
-
-# Set while this task holds the writer: a nested write would wait for itself forever.
-_holding_writer: contextvars.ContextVar[bool] = contextvars.ContextVar("lanner_sqlite_writer", default=False)
-
 
 class _Thread:
     """One thread running submitted functions in order; results come back to the caller's loop."""
@@ -120,7 +115,9 @@ class SqliteDatabase:
         self._reader_engine = _engine(url, pool_size=max(pool_size, 1), begin="BEGIN")
         self._writer = _Thread("lanner-sqlite-writer")
         self._readers = ThreadPoolExecutor(max(pool_size, 1), thread_name_prefix="lanner-sqlite-reader")
+        self._writer_conn: Connection | None = None
         self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
         self.notifier = Notifier(None, None)
 
     async def write(self, fn: Callable[[Tx], T]) -> T:
@@ -134,8 +131,24 @@ class SqliteDatabase:
         return result
 
     def _write_now(self, fn: Callable[[Tx], T]) -> tuple[T, set[str]]:
-        with self._writer_engine.connect() as conn:
+        conn = self._writer_connection()
+        try:
             return in_transaction(conn, fn)
+        except BaseException:
+            self._drop_writer_connection()
+            raise
+
+    def _writer_connection(self) -> Connection:
+        # Writer thread only. Kept open between transactions: a pool checkout per
+        # transaction costs as much as a small UPDATE.
+        if self._writer_conn is None:
+            self._writer_conn = self._writer_engine.connect()
+        return self._writer_conn
+
+    def _drop_writer_connection(self) -> None:
+        conn, self._writer_conn = self._writer_conn, None
+        if conn is not None:
+            conn.close()  # rolls back whatever is still open
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         try:
@@ -150,35 +163,44 @@ class SqliteDatabase:
     @asynccontextmanager
     async def session(self, last: Callable[[Tx], None] | None = None) -> AsyncIterator[_SqliteSession]:
         async with self._exclusive():
-            state = OpenTx(self._writer_engine.connect)
+            state = OpenTx(self._writer_connection)
             try:
                 yield _SqliteSession(self._writer, state)
-                signals = await self._writer.call(partial(_commit_and_close, state, last))
-            except DBAPIError as exc:
-                await asyncio.shield(self._writer.call(partial(_rollback_and_close, state)))
-                raise storage_error(self.dialect, exc) from exc
-            except BaseException:
-                await asyncio.shield(self._writer.call(partial(_rollback_and_close, state)))
+                signals = await self._writer.call(partial(self._commit, state, last))
+            except BaseException as exc:
+                await asyncio.shield(self._writer.call(self._drop_writer_connection))
+                if isinstance(exc, DBAPIError):
+                    raise storage_error(self.dialect, exc) from exc
                 raise
         for channel in signals:
             self.notifier.signal(channel)
 
     @asynccontextmanager
     async def _exclusive(self) -> AsyncIterator[None]:
-        if _holding_writer.get():
+        task = asyncio.current_task()
+        if task is not None and task is self._owner:
             raise StorageError(
                 "a store write was started inside another write transaction (for example inside "
                 "executor_transaction()); on SQLite it would wait for itself forever: use the ExecutorTx"
             )
         async with self._lock:
-            token = _holding_writer.set(True)
+            # The holder, so that a nested write fails at once instead of waiting for itself.
+            self._owner = task
             try:
                 yield
             finally:
-                _holding_writer.reset(token)
+                self._owner = None
+
+    def _commit(self, state: OpenTx, last: Callable[[Tx], None] | None) -> set[str]:
+        try:
+            return state.commit(last)
+        except BaseException:
+            self._drop_writer_connection()
+            raise
 
     async def close(self) -> None:
         await self.notifier.close()
+        await self._writer.call(self._drop_writer_connection)
         await self._writer.call(self._writer_engine.dispose)
         self._writer.stop()
         self._readers.shutdown(wait=True)
@@ -195,16 +217,3 @@ class _SqliteSession:
             return await self._thread.call(partial(self._state.run, fn))
         except DBAPIError as exc:
             raise storage_error("sqlite", exc) from exc
-
-
-def _commit_and_close(state: OpenTx, last: Callable[[Tx], None] | None) -> set[str]:
-    try:
-        return state.commit(last)
-    finally:
-        if state.conn is not None:
-            state.conn.close()
-
-
-def _rollback_and_close(state: OpenTx) -> None:
-    if state.conn is not None:
-        state.conn.close()  # rolls back what is still open

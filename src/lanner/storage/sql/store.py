@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from lanner.errors import ConfigError
 from lanner.models.execution import Execution, LogEntry, utcnow
@@ -27,7 +27,7 @@ from lanner.storage.ports import (
 )
 from lanner.storage.sql import codec, jobs
 from lanner.storage.sql.database import Clock, Database, Tx, parse_url
-from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_executions, upsert
+from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_execution, upsert_statement
 from lanner.storage.sql.migrate import run_migrations
 from lanner.storage.sql.postgres import PostgresDatabase
 from lanner.storage.sql.schema import execution_queue, executions, flows, kv, logs, task_runs, worker_jobs, workers
@@ -43,6 +43,21 @@ _LEVEL_ALIASES = {"WARNING": "WARN"}
 def _in_namespace(column: Any, namespace: str) -> Any:
     """``namespace`` itself and every namespace below it (``ns.*``)."""
     return or_(column == namespace, column.startswith(namespace + ".", autoescape=True))
+
+
+_NOW = bindparam("now", type_=execution_queue.c.not_before.type)
+_NEXT_MESSAGE = select(func.min(execution_queue.c.not_before)).where(execution_queue.c.not_before > _NOW)
+_NEXT_JOB = select(func.min(worker_jobs.c.not_before)).where(
+    worker_jobs.c.worker_id.is_(None), worker_jobs.c.not_before > _NOW
+)
+_HEARTBEAT = (
+    update(workers)
+    .where(workers.c.id == bindparam("b_id"), workers.c.dead.is_(False))
+    .values(heartbeat=bindparam("b_now", type_=workers.c.heartbeat.type))
+)
+_KILL_REQUESTED = select(worker_jobs.c.task_run_id).where(
+    worker_jobs.c.worker_id == bindparam("id"), worker_jobs.c.kill_requested
+)
 
 
 def _open(url: str, schema: str | None, pool_size: int) -> Database:
@@ -158,9 +173,7 @@ class SqlStore:
         await self._db.write(lambda tx: insert_executions(tx, [row]))
 
     async def get_execution(self, execution_id: str) -> ClaimedExecution | None:
-        query = select(executions).where(executions.c.id == execution_id)
-        found = await self._db.read(lambda conn: read_executions(conn, query))
-        return found[0] if found else None
+        return await self._db.read(lambda conn: read_execution(conn, execution_id))
 
     async def search_executions(self, query: ExecutionQuery) -> Page:
         """Newest first. ``namespace`` matches it and the namespaces below it."""
@@ -220,9 +233,8 @@ class SqlStore:
         return SqlExecutorTx(self._db, self.clock)
 
     async def next_message_due(self) -> datetime | None:
-        q = execution_queue
-        query = select(func.min(q.c.not_before)).where(q.c.not_before > self.clock())
-        due: datetime | None = await self._db.read(lambda conn: conn.scalar(query))
+        now = self.clock()
+        due: datetime | None = await self._db.read(lambda conn: conn.scalar(_NEXT_MESSAGE, {"now": now}))
         return due
 
     # workers
@@ -231,19 +243,12 @@ class SqlStore:
         now = self.clock()
         row = {"id": worker_id, "worker_group": group, "hostname": hostname, "started": now, "heartbeat": now,
                "dead": False}
-        stmt = upsert(self.dialect)(workers)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[workers.c.id], set_={name: stmt.excluded[name] for name in row if name != "id"}
-        )
+        stmt = upsert_statement(self.dialect, workers, ("id",), tuple(row))
         await self._db.write(lambda tx: tx.conn.execute(stmt, row))
 
     async def heartbeat(self, worker_id: str) -> bool:
-        beat = (
-            update(workers)
-            .where(workers.c.id == worker_id, workers.c.dead.is_(False))
-            .values(heartbeat=self.clock())
-        )
-        return await self._db.write(lambda tx: bool(tx.conn.execute(beat).rowcount))
+        values = {"b_id": worker_id, "b_now": self.clock()}
+        return await self._db.write(lambda tx: bool(tx.conn.execute(_HEARTBEAT, values).rowcount))
 
     async def unregister_worker(self, worker_id: str) -> None:
         """Forget the worker; jobs it still holds go back to the queue."""
@@ -270,9 +275,7 @@ class SqlStore:
         )
 
     async def kill_requested(self, worker_id: str) -> list[str]:
-        j = worker_jobs
-        query = select(j.c.task_run_id).where(j.c.worker_id == worker_id, j.c.kill_requested)
-        return await self._db.read(lambda conn: list(conn.execute(query).scalars()))
+        return await self._db.read(lambda conn: list(conn.execute(_KILL_REQUESTED, {"id": worker_id}).scalars()))
 
     async def requeue_lost_jobs(self, dead_after_seconds: float, *, all_workers: bool = False) -> int:
         """Declare workers silent for ``dead_after_seconds`` dead and release the jobs held by
@@ -283,9 +286,8 @@ class SqlStore:
         )
 
     async def next_job_due(self) -> datetime | None:
-        j = worker_jobs
-        query = select(func.min(j.c.not_before)).where(j.c.worker_id.is_(None), j.c.not_before > self.clock())
-        due: datetime | None = await self._db.read(lambda conn: conn.scalar(query))
+        now = self.clock()
+        due: datetime | None = await self._db.read(lambda conn: conn.scalar(_NEXT_JOB, {"now": now}))
         return due
 
     # logs
@@ -325,12 +327,7 @@ class SqlStore:
         now = self.clock()
         row = {"namespace": entry.namespace, "key": entry.key, "value": entry.value,
                "expires_at": entry.expires_at, "updated": now}
-        stmt = upsert(self.dialect)(kv)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[kv.c.namespace, kv.c.key],
-            set_={"value": stmt.excluded.value, "expires_at": stmt.excluded.expires_at,
-                  "updated": stmt.excluded.updated},
-        )
+        stmt = upsert_statement(self.dialect, kv, ("namespace", "key"), tuple(row))
         purge = delete(kv).where(kv.c.namespace == entry.namespace, kv.c.expires_at <= now)
 
         def store(tx: Tx) -> None:

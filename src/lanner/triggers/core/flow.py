@@ -53,8 +53,19 @@ class ExecutionFilter(BaseModel):
         description="Field tested; EXPRESSION tests `value` as an expression.", examples=["NAMESPACE"]
     )
     type: Literal[
-        "EQUAL_TO", "NOT_EQUAL_TO", "IN", "NOT_IN", "IS_TRUE", "IS_FALSE", "IS_NULL", "IS_NOT_NULL",
-        "STARTS_WITH", "ENDS_WITH", "REGEX", "CONTAINS", "PREFIX",
+        "EQUAL_TO",
+        "NOT_EQUAL_TO",
+        "IN",
+        "NOT_IN",
+        "IS_TRUE",
+        "IS_FALSE",
+        "IS_NULL",
+        "IS_NOT_NULL",
+        "STARTS_WITH",
+        "ENDS_WITH",
+        "REGEX",
+        "CONTAINS",
+        "PREFIX",
     ] = Field(description="Comparison made.", examples=["STARTS_WITH"])
     value: str | None = Field(default=None, description="Value compared with.", examples=["company"])
     values: list[str] | None = Field(default=None, description="Values for IN and NOT_IN.", examples=[["FAILED", "WARNING"]])
@@ -92,8 +103,14 @@ class WhereCondition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$", description="Condition identifier.", examples=["company_failures"])
-    filters: list[ExecutionFilter] = Field(min_length=1, description="Filters on the execution.")
-    operand: Literal["AND", "OR"] = Field(default="AND", description="Whether all filters (AND) or any (OR) must pass.")
+    filters: list[ExecutionFilter] = Field(
+        min_length=1,
+        description="Filters on the execution.",
+        examples=[[{"field": "NAMESPACE", "type": "STARTS_WITH", "value": "company"}]],
+    )
+    operand: Literal["AND", "OR"] = Field(
+        default="AND", description="Whether all filters (AND) or any (OR) must pass.", examples=["OR"]
+    )
 
     def matches(self, namespace: str, flow_id: str, state: State) -> bool:
         fields = {"NAMESPACE": namespace, "FLOW_ID": flow_id, "STATE": state.value}
@@ -113,6 +130,7 @@ class TimeWindow(BaseModel):
         default="DURATION_WINDOW",
         description="DURATION_WINDOW: fixed windows of `window`; SLIDING_WINDOW: the last `window`; "
         "DAILY_TIME_DEADLINE: each day before `deadline`; DAILY_TIME_WINDOW: each day between `startTime` and `endTime`.",
+        examples=["SLIDING_WINDOW"],
     )
     window: timedelta | None = Field(default=None, description="Window length (ISO-8601), 1 day by default.", examples=["PT12H"])
     windowAdvance: timedelta | None = Field(
@@ -142,11 +160,25 @@ class Preconditions(BaseModel):
         description="Identifier of the precondition set.",
         examples=["upstream"],
     )
-    flows: list[FlowCondition] | None = Field(default=None, description="Upstream flows whose executions are awaited.")
-    where: list[WhereCondition] | None = Field(default=None, description="Filters on any upstream execution.")
-    timeWindow: TimeWindow | None = Field(default=None, description="Period in which all preconditions must be met.")
+    flows: list[FlowCondition] | None = Field(
+        default=None,
+        description="Upstream flows whose executions are awaited.",
+        examples=[[{"namespace": "company.team", "flowId": "extract", "states": ["SUCCESS"]}]],
+    )
+    where: list[WhereCondition] | None = Field(
+        default=None,
+        description="Filters on any upstream execution.",
+        examples=[[{"id": "failures", "filters": [{"field": "STATE", "type": "IN", "values": ["FAILED"]}]}]],
+    )
+    timeWindow: TimeWindow | None = Field(
+        default=None,
+        description="Period in which all preconditions must be met.",
+        examples=[{"type": "DURATION_WINDOW", "window": "PT12H"}],
+    )
     resetOnSuccess: bool = Field(
-        default=True, description="Start counting again after the preconditions were met once in the window."
+        default=True,
+        description="Start counting again after the preconditions were met once in the window.",
+        examples=[False],
     )
 
 
@@ -167,7 +199,11 @@ class FlowTrigger(Trigger):
         description="Upstream execution states watched; by default every terminal state and PAUSED.",
         examples=[["SUCCESS", "WARNING"]],
     )
-    preconditions: Preconditions | None = Field(default=None, description="Upstream executions to wait for.")
+    preconditions: Preconditions | None = Field(
+        default=None,
+        description="Upstream executions to wait for.",
+        examples=[{"id": "upstream", "flows": [{"namespace": "company.team", "flowId": "extract"}]}],
+    )
     inputs: dict[str, Any] | None = Field(
         default=None,
         description="Inputs of the executions started (expressions over `trigger.outputs` allowed).",

@@ -23,7 +23,9 @@ class Backfill(BaseModel):
     end: datetime | None = Field(
         default=None, description="Last moment to backfill (now when unset).", examples=["2024-02-01T00:00:00Z"]
     )
-    inputs: dict[str, Any] | None = Field(default=None, description="Inputs of the backfill executions.")
+    inputs: dict[str, Any] | None = Field(
+        default=None, description="Inputs of the backfill executions.", examples=[{"full_refresh": True}]
+    )
     labels: dict[str, str] | None = Field(
         default=None, description="Labels of the backfill executions.", examples=[{"backfill": "true"}]
     )
@@ -42,7 +44,7 @@ class Schedule(Trigger):
         "io.kestra.core.models.triggers.types.Schedule",
     ] = Field(description="Schedule trigger.")
     withSeconds: bool = Field(
-        default=False, description="The cron expression has 6 fields, seconds first, instead of 5."
+        default=False, description="The cron expression has 6 fields, seconds first, instead of 5.", examples=[True]
     )
     cron: str = Field(
         description="When to fire: 5 fields (minute hour day-of-month month day-of-week), 6 with `withSeconds`, "
@@ -66,7 +68,11 @@ class Schedule(Trigger):
         description="Skip a scheduled execution that could not start within this delay (ISO-8601).",
         examples=["PT1H"],
     )
-    backfill: Backfill | None = Field(default=None, description="Past fire times to start executions for.")
+    backfill: Backfill | None = Field(
+        default=None,
+        description="Past fire times to start executions for.",
+        examples=[{"start": "2024-01-01T00:00:00Z", "end": "2024-02-01T00:00:00Z"}],
+    )
 
     @field_validator("cron")
     @classmethod
@@ -90,9 +96,7 @@ class Schedule(Trigger):
 
     def fire_times(self, start: datetime, end: datetime, limit: int | None = None) -> Iterator[datetime]:
         """Fire times in ``(start, end]``, oldest first."""
-        return cron.fire_times(
-            self.cron, start, end, with_seconds=self.withSeconds, timezone=self.timezone, limit=limit
-        )
+        return cron.fire_times(self.cron, start, end, with_seconds=self.withSeconds, timezone=self.timezone, limit=limit)
 
     def missed(self, last: datetime, now: datetime, default: str = "ALL", limit: int | None = None) -> list[datetime]:
         """Fire times in ``(last, now]`` to start after a downtime, per ``recoverMissedSchedules``.

@@ -30,11 +30,11 @@ class Webhook(Trigger):
         description="Secret part of the webhook URL; whoever knows it can start the flow, so make it hard to guess.",
         examples=["4wjtkzwVGBM9yKnjm3yv8r"],
     )
-    wait: bool = Field(
-        default=False, description="Answer the HTTP request only once the execution has ended."
-    )
+    wait: bool = Field(default=False, description="Answer the HTTP request only once the execution has ended.", examples=[True])
     returnOutputs: bool = Field(
-        default=False, description="With `wait`, answer with the flow's outputs instead of the execution."
+        default=False,
+        description="With `wait`, answer with the flow's outputs instead of the execution.",
+        examples=[True],
     )
     inputs: dict[str, Any] | None = Field(
         default=None,

@@ -1,19 +1,14 @@
-"""An engine on each backend, with its executor and worker running, for behaviour tests."""
+"""Helpers to run flows on an engine in tests and read what happened."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from lanner.engine.engine import Engine, EngineOptions
+from lanner.engine.engine import Engine
 from lanner.models.execution import Execution, TaskRun
 from lanner.models.state import State
-from lanner.storage.files import LocalFileStorage
-from lanner.storage.ports import ClaimedExecution, Store
+from lanner.storage.ports import ClaimedExecution
 
 
 class Harness:
@@ -76,19 +71,3 @@ class Result:
     async def logs(self, task_id: str | None = None) -> list[str]:
         entries = await self.harness.engine.store.get_logs(self.execution.id)
         return [f"{e.level} {e.message}" for e in entries if task_id is None or e.task_id == task_id]
-
-
-@pytest.fixture
-async def engine(store: Store, tmp_path: Path) -> AsyncIterator[Engine]:
-    options = EngineOptions(work_root=tmp_path / "work", worker_threads=16, idle_poll=0.2, heartbeat_interval=0.2)
-    engine = Engine(store, LocalFileStorage(tmp_path / "storage"), options)
-    await engine.start()
-    try:
-        yield engine
-    finally:
-        await engine.stop()
-
-
-@pytest.fixture
-def harness(engine: Engine) -> Harness:
-    return Harness(engine)

@@ -1,0 +1,237 @@
+"""The executor's unit of work: claims, locking, saves, delayed messages, kills, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lanner.errors import StorageError
+from lanner.models.state import State
+from lanner.storage.ports import JobResult
+from lanner.storage.sql import SqlStore
+
+from .factories import ended_attempt, execution, job, queued_job, task_run
+
+
+async def test_claim_consumes_the_messages_and_returns_task_runs(store: SqlStore) -> None:
+    ex = execution()
+    await store.create_execution(ex)
+
+    async with store.executor_transaction() as tx:
+        (claimed,) = await tx.claim(10)
+        assert claimed.execution == ex and claimed.task_runs == []
+        ex.set_state(State.RUNNING)
+        runs = [task_run(ex, "a", seq=0), task_run(ex, "b", seq=1)]
+        await tx.save(ex, runs, [job(runs[0])])
+        assert await tx.claim(10) == []  # its message is consumed
+
+    async with store.executor_transaction() as tx:
+        assert await tx.claim(10) == []
+        await tx.notify(ex.id)
+    async with store.executor_transaction() as tx:
+        (again,) = await tx.claim(10)
+    assert again.execution.state is State.RUNNING
+    assert [r.task_id for r in again.task_runs] == ["a", "b"]
+    assert again.task_runs == runs
+
+
+async def test_changed_task_runs_are_updated(store: SqlStore) -> None:
+    ex = execution(state=State.RUNNING)
+    await store.create_execution(ex)
+    run = task_run(ex)
+    async with store.executor_transaction() as tx:
+        await tx.claim(10)
+        await tx.save(ex, [run])
+        run.set_state(State.SKIPPED)
+        run.meta["why"] = "condition"
+        await tx.save(ex, [run])  # saved twice in one transaction: the last one wins
+
+    found = await store.get_execution(ex.id)
+    assert found is not None and found.task_runs == [run]
+
+
+async def test_a_failed_transaction_writes_nothing_and_keeps_the_messages(store: SqlStore) -> None:
+    ex = execution()
+    await store.create_execution(ex)
+
+    async def engine_bug() -> None:
+        async with store.executor_transaction() as tx:
+            (claimed,) = await tx.claim(10)
+            claimed.execution.set_state(State.RUNNING)
+            await tx.save(claimed.execution, [task_run(ex)])
+            await tx.running_count(ex.namespace, ex.flow_id)  # pending rows are written before reads
+            raise RuntimeError("engine bug")
+
+    with pytest.raises(RuntimeError):
+        await engine_bug()
+
+    async with store.executor_transaction() as tx:
+        (claimed,) = await tx.claim(10)
+    assert claimed.execution.state is State.CREATED and claimed.task_runs == []
+
+
+async def test_delayed_messages_wait_for_their_time(store: SqlStore) -> None:
+    ex = execution(state=State.RUNNING)
+    await store.create_execution(ex)
+    async with store.executor_transaction() as tx:
+        await tx.claim(10)
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    async with store.executor_transaction() as tx:
+        await tx.notify(ex.id, soon + timedelta(hours=1))
+        await tx.notify(ex.id, soon)
+
+    async with store.executor_transaction() as tx:
+        assert await tx.claim(10) == []
+    assert await store.next_message_due() == soon
+
+    store.clock = lambda: soon + timedelta(seconds=1)
+    async with store.executor_transaction() as tx:
+        assert [c.execution.id for c in await tx.claim(10)] == [ex.id]
+    assert await store.next_message_due() == soon + timedelta(hours=1)  # the later one is still waiting
+
+
+async def test_claim_takes_the_oldest_messages_first_up_to_the_limit(store: SqlStore) -> None:
+    made = [execution() for _ in range(5)]
+    for ex in made:
+        await store.create_execution(ex)
+
+    async with store.executor_transaction() as tx:
+        first = await tx.claim(2)
+    async with store.executor_transaction() as tx:
+        rest = await tx.claim(10)
+
+    assert [c.execution.id for c in first] == [made[0].id, made[1].id]
+    assert [c.execution.id for c in rest] == [ex.id for ex in made[2:]]
+
+
+async def test_concurrent_executors_never_claim_the_same_execution(store: SqlStore, open_store) -> None:  # type: ignore[no-untyped-def]
+    other = await open_store()  # another process
+    made = [execution() for _ in range(6)]
+    for ex in made:
+        await store.create_execution(ex)
+
+    async with store.executor_transaction() as first:
+        mine = await first.claim(3)
+        # PostgreSQL: the other executor skips the locked rows and gets the rest at once.
+        # SQLite: it waits for the writer lock, then finds those messages consumed.
+        second = asyncio.create_task(_claim_all(other))
+        if store.dialect == "postgresql":
+            theirs = await asyncio.wait_for(asyncio.shield(second), 10)
+    if store.dialect != "postgresql":
+        theirs = await asyncio.wait_for(second, 10)
+
+    mine_ids = {c.execution.id for c in mine}
+    their_ids = {c.execution.id for c in theirs}
+    assert len(mine_ids) == 3 and mine_ids.isdisjoint(their_ids)
+    assert mine_ids | their_ids == {ex.id for ex in made}
+
+
+async def _claim_all(store: SqlStore) -> list:  # type: ignore[type-arg]
+    async with store.executor_transaction() as tx:
+        return await tx.claim(100)
+
+
+async def test_a_claimed_execution_stays_locked_until_commit(store: SqlStore, open_store) -> None:  # type: ignore[no-untyped-def]
+    other = await open_store()
+    ex = execution()
+    await store.create_execution(ex)
+
+    async with store.executor_transaction() as tx:
+        await tx.claim(10)
+        await tx.notify(ex.id)  # a new message for the execution we hold
+        if store.dialect == "postgresql":
+            assert await _claim_all(other) == []  # written but uncommitted, and the row is locked
+    assert [c.execution.id for c in await _claim_all(other)] == [ex.id]
+
+
+async def test_create_execution_inside_the_transaction(store: SqlStore) -> None:
+    parent = execution(state=State.RUNNING)
+    await store.create_execution(parent)
+    child = execution(parent_id=parent.id)
+
+    async with store.executor_transaction() as tx:
+        await tx.claim(10)
+        await tx.create_execution(child)
+        loaded = await tx.load(child.id)
+        assert loaded is not None and loaded.execution == child
+
+    async with store.executor_transaction() as tx:
+        assert [c.execution.id for c in await tx.claim(10)] == [child.id]
+
+
+async def test_load_reads_without_consuming_messages(store: SqlStore) -> None:
+    ex = execution()
+    await store.create_execution(ex)
+
+    async with store.executor_transaction() as tx:
+        loaded = await tx.load(ex.id)
+        assert loaded is not None and loaded.execution == ex
+        assert await tx.load("missing") is None
+    async with store.executor_transaction() as tx:
+        assert [c.execution.id for c in await tx.claim(10)] == [ex.id]
+
+
+async def test_kill_jobs_cancels_waiting_jobs_and_flags_running_ones(store: SqlStore) -> None:
+    ex = execution(state=State.RUNNING)
+    await store.create_execution(ex)
+    waiting, running = task_run(ex, "waiting", seq=0), task_run(ex, "running", seq=1)
+    async with store.executor_transaction() as tx:
+        await tx.claim(10)
+        await tx.save(ex, [running], [job(running)])
+    await store.register_worker("w1", None, "host")
+    assert [j.task_run_id for j in await store.claim_jobs("w1", [None], 10)] == [running.id]
+    async with store.executor_transaction() as tx:
+        await tx.save(ex, [waiting], [job(waiting)])
+
+    async with store.executor_transaction() as tx:
+        assert await tx.kill_jobs(ex.id) == [waiting.id]
+
+    assert await store.kill_requested("w1") == [running.id]
+    assert await store.kill_requested("w2") == []
+    assert await store.claim_jobs("w2", [None], 10) == []
+
+
+async def test_running_count_and_oldest_queued(store: SqlStore) -> None:
+    states = [State.RUNNING, State.PAUSED, State.KILLING, State.RETRYING, State.QUEUED, State.QUEUED, State.SUCCESS]
+    made = [execution(state=state, created=datetime(2030, 1, 1, tzinfo=UTC) + timedelta(minutes=i))
+            for i, state in enumerate(states)]
+    made.append(execution(flow_id="other", state=State.RUNNING))
+    for ex in made:
+        await store.create_execution(ex)
+
+    async with store.executor_transaction() as tx:
+        assert await tx.running_count("company.team", "hello") == 4
+        assert await tx.oldest_queued("company.team", "hello", 1) == [made[4].id]
+        assert await tx.oldest_queued("company.team", "hello", 5) == [made[4].id, made[5].id]
+        # a save earlier in the transaction counts at once
+        made[4].set_state(State.RUNNING)
+        await tx.save(made[4], [])
+        assert await tx.running_count("company.team", "hello") == 5
+        assert await tx.oldest_queued("company.team", "hello", 5) == [made[5].id]
+
+
+async def test_a_job_saved_again_replaces_the_old_one(store: SqlStore) -> None:
+    ex, run = await queued_job(store)
+    await store.register_worker("w1", None, "host")
+    (held,) = await store.claim_jobs("w1", [None], 10)
+    async with store.executor_transaction() as tx:
+        await tx.save(ex, [], [job(run)])  # e.g. a restart
+
+    (again,) = await store.claim_jobs("w2", [None], 10)
+    assert again.attempt == 2
+    assert await store.claim_jobs("w2", [None], 10) == []
+    assert await store.finish_job(held, JobResult(State.SUCCESS, ended_attempt(held))) is False
+
+
+async def test_store_writes_inside_an_executor_transaction(store: SqlStore) -> None:
+    ex = execution()
+    await store.create_execution(ex)
+    async with store.executor_transaction() as tx:
+        await tx.claim(10)
+        assert await store.get_execution(ex.id) is not None  # reads are fine on every backend
+        if store.dialect == "sqlite":
+            # one writer at a time: waiting for ourselves would hang, so it fails loudly
+            with pytest.raises(StorageError, match="inside another write transaction"):
+                await store.request(ex.id, "kill")

@@ -1,0 +1,205 @@
+"""The worker side: claims with attempt numbering, fenced finishes, retries, lost workers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from lanner.models.execution import LogEntry
+from lanner.models.state import State
+from lanner.storage.ports import JobResult
+from lanner.storage.sql import SqlStore
+
+from .factories import ended_attempt, later, queued_job
+
+
+async def _executor_wakes_for(store: SqlStore) -> list[str]:
+    async with store.executor_transaction() as tx:
+        return [c.execution.id for c in await tx.claim(100)]
+
+
+async def test_a_claim_starts_a_new_attempt(store: SqlStore) -> None:
+    ex, run = await queued_job(store)
+    await store.register_worker("w1", None, "host")
+
+    (job,) = await store.claim_jobs("w1", [None], 10)
+
+    assert (job.task_run_id, job.execution_id, job.attempt, job.worker_id) == (run.id, ex.id, 1, "w1")
+    assert job.payload == {"task": "t1"} and job.kill_requested is False
+    assert await store.claim_jobs("w2", [None], 10) == []
+    found = await store.get_execution(ex.id)
+    assert found is not None
+    (claimed_run,) = found.task_runs
+    assert claimed_run.state is State.RUNNING
+    assert [h.state for h in claimed_run.history] == [State.CREATED, State.RUNNING]
+    (attempt,) = claimed_run.attempts
+    assert (attempt.number, attempt.state, attempt.worker_id) == (1, State.RUNNING, "w1")
+    assert [h.state for h in attempt.history] == [State.RUNNING]
+
+
+async def test_jobs_go_to_workers_of_their_group(store: SqlStore) -> None:
+    _, gpu = await queued_job(store, worker_group="gpu")
+    _, anywhere = await queued_job(store)
+
+    assert await store.claim_jobs("cpu-worker", ["cpu"], 10) == []
+    assert [j.task_run_id for j in await store.claim_jobs("gpu-worker", ["gpu"], 10)] == [gpu.id]
+    assert [j.task_run_id for j in await store.claim_jobs("plain-worker", [None, "cpu"], 10)] == [anywhere.id]
+    assert await store.claim_jobs("nobody", [], 10) == []
+
+
+async def test_claims_take_the_oldest_jobs_up_to_the_limit(store: SqlStore) -> None:
+    runs = [(await queued_job(store))[1] for _ in range(3)]
+
+    first = await store.claim_jobs("w1", [None], 2)
+    second = await store.claim_jobs("w2", [None], 2)
+
+    assert [j.task_run_id for j in first] == [runs[0].id, runs[1].id]
+    assert [j.task_run_id for j in second] == [runs[2].id]
+
+
+async def test_a_delayed_job_waits_for_its_time(store: SqlStore) -> None:
+    at = datetime.now(UTC) + timedelta(minutes=5)
+    _, run = await queued_job(store, not_before=at)
+
+    assert await store.claim_jobs("w1", [None], 10) == []
+    assert await store.next_job_due() == at
+    store.clock = lambda: at
+    assert [j.task_run_id for j in await store.claim_jobs("w1", [None], 10)] == [run.id]
+    assert await store.next_job_due() is None
+
+
+async def test_finishing_records_the_attempt_logs_labels_and_wakes_the_executor(store: SqlStore) -> None:
+    ex, run = await queued_job(store)
+    await _executor_wakes_for(store)
+    (job,) = await store.claim_jobs("w1", [None], 10)
+    attempt = ended_attempt(job)
+    attempt.metrics = [{"name": "rows", "value": 3}]
+    now = datetime.now(UTC)
+    logs = [
+        LogEntry(ex.id, "INFO", "one", now, ex.namespace, ex.flow_id, run.task_id, run.id, 1),
+        LogEntry(ex.id, "WARN", "two", now, ex.namespace, ex.flow_id, run.task_id, run.id, 1),
+    ]
+
+    finished = await store.finish_job(
+        job, JobResult(State.SUCCESS, attempt, outputs={"rows": 3}, labels={"team": "data"}), logs
+    )
+
+    assert finished is True
+    assert await _executor_wakes_for(store) == [ex.id]
+    found = await store.get_execution(ex.id)
+    assert found is not None
+    assert found.execution.labels == {"team": "data", **ex.labels}
+    (done,) = found.task_runs
+    assert done.state is State.SUCCESS and done.outputs == {"rows": 3}
+    assert done.attempts == [attempt]
+    assert [h.state for h in done.history] == [State.CREATED, State.RUNNING, State.SUCCESS]
+    assert [e.message for e in await store.get_logs(ex.id)] == ["one", "two"]
+    assert await store.claim_jobs("w1", [None], 10) == []  # the job is gone
+
+
+async def test_labels_merge_with_existing_ones(store: SqlStore) -> None:
+    ex, _ = await queued_job(store)
+    async with store.executor_transaction() as tx:
+        loaded = await tx.load(ex.id)
+        assert loaded is not None
+        loaded.execution.labels = {"env": "prod", "team": "old"}
+        await tx.save(loaded.execution, [])
+    (job,) = await store.claim_jobs("w1", [None], 10)
+
+    await store.finish_job(job, JobResult(State.SUCCESS, ended_attempt(job), labels={"team": "data", "x": "y"}))
+
+    found = await store.get_execution(ex.id)
+    assert found is not None and found.execution.labels == {"env": "prod", "team": "data", "x": "y"}
+
+
+async def test_a_late_finish_from_a_superseded_worker_is_rejected(store: SqlStore) -> None:
+    ex, _ = await queued_job(store)
+    await store.register_worker("w1", None, "host")
+    (stale,) = await store.claim_jobs("w1", [None], 10)
+    assert await store.requeue_lost_jobs(60, all_workers=True) == 1
+    (current,) = await store.claim_jobs("w2", [None], 10)
+    await _executor_wakes_for(store)
+    assert current.attempt == 2
+
+    late = JobResult(State.FAILED, ended_attempt(stale, State.FAILED), labels={"late": "yes"})
+    log = LogEntry(ex.id, "ERROR", "late", datetime.now(UTC))
+    assert await store.finish_job(stale, late, [log]) is False
+
+    found = await store.get_execution(ex.id)
+    assert found is not None and "late" not in found.execution.labels
+    (still_running,) = found.task_runs
+    assert still_running.state is State.RUNNING and len(still_running.attempts) == 2
+    assert await store.get_logs(ex.id) == []
+    assert await _executor_wakes_for(store) == []  # nothing was queued either
+    assert await store.finish_job(current, JobResult(State.SUCCESS, ended_attempt(current))) is True
+    assert await store.finish_job(current, JobResult(State.SUCCESS, ended_attempt(current))) is False
+
+
+async def test_a_retry_queues_the_next_attempt(store: SqlStore) -> None:
+    ex, _ = await queued_job(store)
+    (job,) = await store.claim_jobs("w1", [None], 10)
+    retry_at = datetime.now(UTC) + timedelta(seconds=30)
+
+    await store.finish_job(job, JobResult(State.RETRYING, ended_attempt(job, State.FAILED), retry_at=retry_at))
+
+    found = await store.get_execution(ex.id)
+    assert found is not None and found.task_runs[0].state is State.RETRYING
+    assert await store.claim_jobs("w1", [None], 10) == []
+    assert await store.next_job_due() == retry_at
+    store.clock = lambda: retry_at
+    (second,) = await store.claim_jobs("w2", [None], 10)
+    assert (second.attempt, second.payload) == (2, job.payload)
+    found = await store.get_execution(ex.id)
+    assert found is not None
+    assert [(a.number, a.state) for a in found.task_runs[0].attempts] == [(1, State.FAILED), (2, State.RUNNING)]
+
+
+async def test_jobs_of_a_silent_worker_go_to_another_with_a_new_attempt(store: SqlStore) -> None:
+    ex, _ = await queued_job(store)
+    await store.register_worker("lost", None, "host-a")
+    (stale,) = await store.claim_jobs("lost", [None], 10)
+
+    store.clock = later(120)
+    await store.register_worker("alive", None, "host-b")
+    assert await store.requeue_lost_jobs(60) == 1
+    assert await store.heartbeat("lost") is False  # it learns it was declared dead
+    assert await store.heartbeat("alive") is True
+    assert await store.requeue_lost_jobs(60) == 0
+
+    (job,) = await store.claim_jobs("alive", [None], 10)
+    assert job.attempt == 2
+    found = await store.get_execution(ex.id)
+    assert found is not None
+    first, second = found.task_runs[0].attempts
+    assert (first.state, first.error) == (State.FAILED, "worker lost; attempt resubmitted")
+    assert (second.number, second.state, second.worker_id) == (2, State.RUNNING, "alive")
+    assert await store.finish_job(stale, JobResult(State.SUCCESS, ended_attempt(stale))) is False
+
+
+async def test_live_workers_keep_their_jobs_unless_all_are_handed_back(store: SqlStore) -> None:
+    await queued_job(store)
+    await store.register_worker("w1", None, "host")
+    await store.claim_jobs("w1", [None], 10)
+
+    assert await store.requeue_lost_jobs(60) == 0
+    assert await store.requeue_lost_jobs(60, all_workers=True) == 1  # a local restart
+    assert len(await store.claim_jobs("w1", [None], 10)) == 1
+
+
+async def test_an_unregistered_worker_hands_its_jobs_back(store: SqlStore) -> None:
+    await queued_job(store)
+    await store.register_worker("w1", "g", "host")
+    await store.claim_jobs("w1", [None], 10)
+
+    await store.unregister_worker("w1")
+
+    assert await store.heartbeat("w1") is False
+    assert [j.attempt for j in await store.claim_jobs("w2", [None], 10)] == [2]
+
+
+async def test_a_worker_registering_again_is_alive_again(store: SqlStore) -> None:
+    await store.register_worker("w1", None, "host")
+    store.clock = later(120)
+    await store.requeue_lost_jobs(60)
+    assert await store.heartbeat("w1") is False
+    await store.register_worker("w1", None, "host")
+    assert await store.heartbeat("w1") is True
