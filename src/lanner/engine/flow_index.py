@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lanner.errors import NotFoundError
 from lanner.expressions import Renderer
@@ -29,7 +29,7 @@ class FlowIndex:
     @classmethod
     def build(cls, flow: Flow, revision: int) -> FlowIndex:
         index = cls(flow, revision)
-        roots = [*flow.tasks, *(flow.errors or []), *(flow.finally_ or [])]
+        roots = [*index.main, *index.errors, *index.finally_]
         stack: list[tuple[Task, str | None]] = [(task, None) for task in roots]
         while stack:
             task, parent = stack.pop()
@@ -37,6 +37,18 @@ class FlowIndex:
             index.parents[task.id] = parent
             stack.extend((child, task.id) for child in task.child_tasks())
         return index
+
+    @property
+    def main(self) -> list[Task]:
+        return cast(list[Task], self.flow.tasks)
+
+    @property
+    def errors(self) -> list[Task]:
+        return cast(list[Task], self.flow.errors or [])
+
+    @property
+    def finally_(self) -> list[Task]:
+        return cast(list[Task], self.flow.finally_ or [])
 
     def definition(self, task: Task) -> dict[str, Any]:
         """The task as sent to workers (plugin defaults already applied), computed once."""

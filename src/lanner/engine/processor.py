@@ -54,12 +54,18 @@ class _FlowableView:
     renderer: Renderer
     variables: Callable[[], dict[str, Any]]
     functions: dict[str, Callable[..., Any]]
+    now: datetime
     value: str | None = field(init=False)
     meta: dict[str, Any] = field(init=False)
+    outputs_changed: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.value = self.run.value
         self.meta = self.run.meta
+
+    def set_outputs(self, outputs: dict[str, Any]) -> None:
+        self.run.outputs = outputs
+        self.outputs_changed = True
 
     def children(self) -> Sequence[ChildRun]:
         return self.kids
@@ -194,10 +200,10 @@ class _Work:
                 return
             self.restart()
         elif action == "change_state":
-            run = self.view.runs.get(payload.get("taskRunId", ""))
-            if run is None:
+            target = self.view.runs.get(payload.get("taskRunId", ""))
+            if target is None:
                 return
-            self.set_run_state(run, State(payload["state"]))
+            self.set_run_state(target, State(payload["state"]))
             if ex.state.is_terminal:
                 self.set_ex_state(State.RUNNING)
         elif action == "wake":
@@ -295,6 +301,10 @@ class _Work:
                 progress = True
             elif isinstance(task, FlowableTask) and run.state == State.RUNNING:
                 plan = self.plan_flowable(run, task)
+                if plan.wake_at is not None and run.meta.get("wakeAt") != plan.wake_at.isoformat():
+                    run.meta["wakeAt"] = plan.wake_at.isoformat()
+                    self.dirty[run.id] = run
+                    await self.p.tx.notify(self.ex.id, plan.wake_at)
                 for new in plan.start:
                     await self.start(new, run)
                     progress = True
@@ -319,20 +329,23 @@ class _Work:
 
     def root_plan(self) -> Plan:
         runs = index(self.child_runs(None))
-        flow = self.flow.flow
-        main = run_sequence(flow.tasks, runs)
-        return finish_with_handlers(main, flow.errors, flow.finally_, runs)
+        main = run_sequence(self.flow.main, runs)
+        return finish_with_handlers(main, self.flow.errors, self.flow.finally_, runs)
 
     def plan_flowable(self, run: TaskRun, task: FlowableTask) -> Plan:
-        view = _FlowableView(run, self.child_runs(run.id), self.p.renderer, lambda: self.view.for_task_run(run), self.p.functions)
+        view = _FlowableView(
+            run, self.child_runs(run.id), self.p.renderer, lambda: self.view.for_task_run(run), self.p.functions, self.now
+        )
         meta_before = dict(run.meta)
         try:
             plan = task.plan(view)
         except LannerError as exc:
             self.p._log(self.ex, run, "ERROR", str(exc))
             return Plan(state=State.FAILED)
-        if run.meta != meta_before:
+        if run.meta != meta_before or view.outputs_changed:
             self.dirty[run.id] = run
+        if view.outputs_changed:
+            self.view.changed()
         return plan
 
     # ------------------------------------------------------------------ starting task runs

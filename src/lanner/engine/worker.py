@@ -201,6 +201,8 @@ class Worker:
         result = JobResult(state=state, attempt=attempt, outputs=masker.deep(outputs) if outputs else outputs, labels=ctx.labels or None)  # type: ignore[arg-type]
         if state == State.FAILED:
             self._apply_retry(result, payload, job, retryable, started)
+        elif state == State.SUCCESS and job.attempt > 1 and (payload.get("retry") or {}).get("warningOnRetry"):
+            result.state = State.WARNING
         if result.state in (State.FAILED, State.WARNING):
             result.state = _final(definition, result.state)
         try:

@@ -18,10 +18,19 @@ if TYPE_CHECKING:  # resolved at run time by the registry
     from lanner.models.plugin import PluginModel as AnyTask
     from lanner.models.plugin import PluginModel as AnyTrigger
 
-__all__ = ["Concurrency", "Flow", "FlowOutput", "PluginDefault", "WorkerGroup"]
+__all__ = ["Concurrency", "Flow", "FlowOutput", "Label", "PluginDefault", "WorkerGroup"]
 
 ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$"
 NAMESPACE_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+
+
+class Label(BaseModel):
+    """One label in the list form of `labels`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(description="Label name.", examples=["team"])
+    value: str = Field(description="Label value.", examples=["data"])
 
 
 class Concurrency(BaseModel):
@@ -83,7 +92,9 @@ class Flow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    id: str = Field(pattern=ID_PATTERN, max_length=100, description="Flow identifier, unique in its namespace.", examples=["daily_sales"])
+    id: str = Field(
+        pattern=ID_PATTERN, max_length=100, description="Flow identifier, unique in its namespace.", examples=["daily_sales"]
+    )
     namespace: str = Field(
         pattern=NAMESPACE_PATTERN,
         max_length=150,
@@ -92,7 +103,7 @@ class Flow(BaseModel):
     )
     revision: int | None = Field(default=None, description="Revision number, set by the server on save.")
     description: str | None = Field(default=None, description="Markdown description of the flow.")
-    labels: dict[str, str] | list[dict[str, str]] | None = Field(
+    labels: dict[str, str] | list[Label] | None = Field(
         default=None,
         description="Key/value labels copied to each execution; a map or a list of `{key, value}`.",
         examples=[{"team": "data", "env": "prod"}],
@@ -118,7 +129,7 @@ class Flow(BaseModel):
     @classmethod
     def _labels_as_map(cls, value: Any) -> dict[str, str] | None:
         if isinstance(value, list):
-            return {item["key"]: item["value"] for item in value}
+            return {item.key: item.value for item in value}
         return value  # type: ignore[no-any-return]
 
     @property

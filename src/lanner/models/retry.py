@@ -10,11 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["ConstantRetry", "ExponentialRetry", "RandomRetry", "Retry"]
 
-_EXAMPLE = {"type": "constant", "interval": "PT10S", "maxAttempts": 3}
 
 
 class _RetryBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"type": "constant", "interval": "PT10S", "maxAttempts": 3}]})
 
     maxAttempts: int | None = Field(
         default=None,

@@ -53,15 +53,24 @@ class KVStore(Protocol):
 class RunContext(Protocol):
     """What a running task sees: its identity, rendering, logs, files, secrets, KV and metrics."""
 
-    execution_id: str
-    task_run_id: str
-    task_id: str
-    attempt: int
-    namespace: str
-    flow_id: str
-    logger: TaskLogger
-    storage: FileStore
-    kv: KVStore
+    @property
+    def execution_id(self) -> str: ...
+    @property
+    def task_run_id(self) -> str: ...
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def attempt(self) -> int: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def flow_id(self) -> str: ...
+    @property
+    def logger(self) -> TaskLogger: ...
+    @property
+    def storage(self) -> FileStore: ...
+    @property
+    def kv(self) -> KVStore: ...
 
     @property
     def variables(self) -> Mapping[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lanner.models.state import State, worst
@@ -52,6 +53,8 @@ class NewRun:
 class Plan:
     start: list[NewRun] = field(default_factory=list)
     state: State | None = None
+    #: ask to be planned again at this time (a loop waiting for its next iteration)
+    wake_at: datetime | None = None
 
 
 class FlowableView(Protocol):
@@ -61,6 +64,12 @@ class FlowableView(Protocol):
     value: str | None
     #: persistent scratch space of this task run (rendered ForEach values, chosen branch…)
     meta: dict[str, Any]
+    #: the current time (the executor's clock)
+    now: datetime
+
+    def set_outputs(self, outputs: dict[str, Any]) -> None:
+        """Publish outputs of this task run while it is still running (``iterationCount``…)."""
+        ...
 
     def children(self) -> Sequence[ChildRun]:
         """Direct child task runs, in creation order."""

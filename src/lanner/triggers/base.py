@@ -11,19 +11,11 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lanner.models.flow import Label
 from lanner.models.plugin import PluginModel
 from lanner.models.state import State
 
 __all__ = ["Condition", "Label", "Trigger"]
-
-
-class Label(BaseModel):
-    """One label in the list form of `labels`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    key: str = Field(description="Label name.", examples=["team"])
-    value: str = Field(description="Label value.", examples=["data"])
 
 
 class Condition(BaseModel):

@@ -308,3 +308,47 @@ tasks:
     assert result.run("off").state == State.SKIPPED
     assert result.run("always").state == State.SUCCESS
     assert await result.logs("maybe") == []
+
+
+async def test_loop_until_condition_reads_iteration_outputs(harness: Harness) -> None:
+    result = await harness.run("""
+id: loop_until
+namespace: test.engine
+tasks:
+  - id: loop
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ outputs.count.value == '3' }}"
+    checkFrequency:
+      interval: PT0.05S
+    tasks:
+      - id: count
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ outputs.loop.iterationCount }}"
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.loop.iterationCount }}"
+""")
+    assert result.state == State.SUCCESS, result.states()
+    assert [r.outputs["value"] for r in result.runs("count")] == ["1", "2", "3"]  # type: ignore[index]
+    assert result.outputs("after")["value"] == "3"
+
+
+async def test_loop_until_gives_up_at_max_iterations(harness: Harness) -> None:
+    result = await harness.run("""
+id: loop_max
+namespace: test.engine
+tasks:
+  - id: loop
+    type: io.kestra.plugin.core.flow.LoopUntil
+    condition: "{{ false }}"
+    failOnMaxReached: true
+    checkFrequency:
+      interval: PT0S
+      maxIterations: 2
+    tasks:
+      - id: step
+        type: io.kestra.plugin.core.log.Log
+        message: "iteration {{ taskrun.value }}"
+""")
+    assert result.state == State.FAILED
+    assert len(result.runs("step")) == 2

@@ -1,0 +1,139 @@
+"""``lanner server local``: serves the home page and health, stops cleanly on a signal, keeps its flows."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ._process import REPO, Proc, Result, poll_until, start
+
+EXAMPLES = REPO / "examples"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def example_flows() -> set[str]:
+    """``namespace.id`` of each example, read from its top-level keys."""
+    names = set()
+    for file in EXAMPLES.glob("*.yml"):
+        text = file.read_text()
+        keys = dict(re.findall(r"^(id|namespace): *(\S+)$", text, re.MULTILINE))
+        names.add(f"{keys['namespace']}.{keys['id']}")
+    return names
+
+
+def listed_flows(html: str) -> dict[str, int]:
+    """Flow name → revision, as the home page lists them."""
+    return {name: int(rev) for name, rev in re.findall(r"<code>([^<]+)</code> \(revision (\d+)\)", html)}
+
+
+def registered_workers(data_dir: Path) -> list[str]:
+    """Workers still registered in the server's database (a clean stop unregisters its own)."""
+    with sqlite3.connect(data_dir / "lanner.db") as db:
+        return [row[0] for row in db.execute("SELECT id FROM workers")]
+
+
+@dataclass
+class Server:
+    proc: Proc
+    url: str
+
+    def wait_ready(self, timeout: float = 60) -> httpx.Response:
+        def health() -> httpx.Response | None:
+            assert self.proc.popen.poll() is None, f"the server exited:\n{self.proc.result(0).describe()}"
+            try:
+                response = httpx.get(f"{self.url}/health", timeout=2)
+            except httpx.TransportError:
+                return None
+            return response if response.status_code == 200 else None
+
+        return poll_until(health, timeout, f"{self.url}/health")
+
+    def stop(self, sig: signal.Signals, timeout: float = 20) -> tuple[Result, float]:
+        began = time.monotonic()
+        self.proc.send(sig)
+        result = self.proc.result(timeout)
+        return result, time.monotonic() - began
+
+
+def serve(data_dir: Path, folder: Path, *flows: Path) -> Server:
+    port = free_port()
+    args: list[str | Path] = ["server", "local", "--port", str(port), "--data-dir", data_dir]
+    for flow_dir in flows:
+        args += ["--flows", flow_dir]
+    return Server(start(*args, cwd=folder.parent, folder=folder), f"http://127.0.0.1:{port}")
+
+
+@dataclass
+class FirstRun:
+    data_dir: Path
+    health: httpx.Response
+    home: httpx.Response
+    stopped: Result
+    seconds_to_stop: float
+    workers_left: list[str]
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
+    """A server on the examples: asked for its pages, then stopped with SIGTERM."""
+    root = tmp_path_factory.mktemp("server")
+    data_dir = root / "data"
+    server = serve(data_dir, root / "first", EXAMPLES)
+    try:
+        health = server.wait_ready()
+        home = httpx.get(f"{server.url}/", timeout=5)
+        stopped, seconds = server.stop(signal.SIGTERM)
+    finally:
+        server.proc.stop()
+    return FirstRun(data_dir, health, home, stopped, seconds, registered_workers(data_dir))
+
+
+def test_health_answers(first_run: FirstRun) -> None:
+    assert first_run.health.status_code == 200
+    assert first_run.health.json()["status"] == "UP"
+
+
+def test_home_page_lists_the_example_flows(first_run: FirstRun) -> None:
+    assert first_run.home.status_code == 200
+    assert first_run.home.headers["content-type"].startswith("text/html")
+    flows = listed_flows(first_run.home.text)
+    assert set(flows) == example_flows(), first_run.home.text
+    assert set(flows.values()) == {1}
+
+
+def test_sigterm_stops_the_server_cleanly(first_run: FirstRun) -> None:
+    result = first_run.stopped
+    # 0, or killed by SIGTERM: uvicorn raises the signal again once it has shut down gracefully
+    assert result.code in (0, -signal.SIGTERM), result.describe()
+    assert first_run.seconds_to_stop < 20
+    assert "Traceback" not in result.output, result.describe()
+    assert first_run.workers_left == [], "the engine did not stop: its worker is still registered"
+
+
+def test_restart_on_the_same_data_dir_keeps_the_flows(first_run: FirstRun, tmp_path: Path) -> None:
+    server = serve(first_run.data_dir, tmp_path / "second")  # no --flows this time
+    try:
+        server.wait_ready()
+        home = httpx.get(f"{server.url}/", timeout=5)
+        result, seconds = server.stop(signal.SIGINT)
+    finally:
+        server.proc.stop()
+    # the same flows, not redeployed: still revision 1
+    assert listed_flows(home.text) == listed_flows(first_run.home.text)
+    assert result.code in (0, -signal.SIGINT), result.describe()
+    assert seconds < 20
+    assert "Traceback" not in result.output, result.describe()
+    assert registered_workers(first_run.data_dir) == []
