@@ -85,7 +85,7 @@ async def engine_on(backend: str, tmp: Path) -> AsyncIterator[Engine]:
 async def timed_run(engine: Engine, flow_id: str) -> tuple[float, int]:
     started = time.perf_counter()
     execution = await engine.submit("bench", flow_id)
-    final = await engine.wait(execution.id, timeout=300, poll=0.005)
+    final = await engine.wait(execution.id, timeout=300, poll=0.5)
     elapsed = time.perf_counter() - started
     if final.execution.state != State.SUCCESS:
         raise RuntimeError(f"{flow_id} ended {final.execution.state}")
@@ -104,7 +104,7 @@ async def bench_backend(backend: str, repeat: int, w3_count: int) -> dict[str, A
             ids = [(await engine.submit("bench", "w3")).id for _ in range(w3_count)]
             submitted = time.perf_counter() - started
             for execution_id in ids:
-                final = await engine.wait(execution_id, timeout=600, poll=0.05)
+                final = await engine.wait(execution_id, timeout=600, poll=0.5)
                 if final.execution.state != State.SUCCESS:
                     raise RuntimeError(f"w3 execution ended {final.execution.state}")
             w3_total = time.perf_counter() - started

@@ -68,14 +68,15 @@ class Engine:
         self.flows = FlowCache(store)
         self._finished = asyncio.Condition()
         functions: dict[str, Callable[..., Any]] = {"secret": self.secrets.get}
-        self.executor = Executor(
-            store, self.flows, self.renderer, functions, clock,
-            batch_size=options.executor_batch, idle_poll=options.idle_poll, on_finished=self._notify_finished,
-        )
         self.worker = Worker(
             store, files, self.registry, self.renderer, self.secrets, clock,
             work_root=options.work_root, threads=options.worker_threads, groups=options.worker_groups,
             heartbeat_interval=options.heartbeat_interval, idle_poll=options.idle_poll,
+        )
+        self.executor = Executor(
+            store, self.flows, self.renderer, functions, clock,
+            batch_size=options.executor_batch, idle_poll=options.idle_poll, on_finished=self._notify_finished,
+            dispatch=self.worker if options.run_worker and options.run_executor else None,
         )
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -85,6 +86,7 @@ class Engine:
         self._stop.clear()
         if self.options.run_worker:
             await self.store.requeue_lost_jobs(self.options.worker_dead_after, all_workers=self.options.local)
+            await self.worker.register()
             self._tasks.append(asyncio.create_task(self.worker.run_forever(self._stop)))
         if self.options.run_executor:
             self._tasks.append(asyncio.create_task(self.executor.run_forever(self._stop)))

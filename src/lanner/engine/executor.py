@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache
 from lanner.engine.processor import Processor
 from lanner.expressions import Renderer
 from lanner.models.execution import Execution, LogEntry
 from lanner.models.state import State
-from lanner.storage.ports import Store
+from lanner.storage.ports import ClaimedExecution, ExecutorTx, Store
 
 __all__ = ["Executor"]
 
@@ -34,7 +35,9 @@ class Executor:
         batch_size: int = 64,
         idle_poll: float = 1.0,
         on_finished: Callable[[Execution], None] | None = None,
+        dispatch: LocalDispatch | None = None,
     ) -> None:
+        self.dispatch = dispatch
         self.store = store
         self.flows = flows
         self.renderer = renderer
@@ -46,20 +49,19 @@ class Executor:
 
     async def run_once(self) -> int:
         """Process one batch; returns how many executions were processed."""
-        async with self.store.executor_transaction() as tx:
-            claimed = await tx.claim(self.batch_size)
-            proc = Processor(tx, self.flows, self.renderer, self.functions, self.clock)
-            for item in claimed:
-                try:
-                    await proc.process(item)
-                except Exception as exc:  # a bug on one execution must not block the others
-                    log.exception("executor failed on execution %s", item.execution.id)
-                    ex = item.execution
-                    proc.logs.append(LogEntry(ex.id, "ERROR", f"internal executor error: {exc!r}", self.clock(), ex.namespace, ex.flow_id))
-                    if not ex.state.is_terminal:
-                        ex.set_state(State.FAILED, self.clock())
-                    await tx.save(ex, [])
-                    proc.finished.append(ex)
+        proc: Processor | None = None
+        try:
+            async with self.store.executor_transaction() as tx:
+                claimed = await tx.claim(self.batch_size)
+                proc = Processor(tx, self.flows, self.renderer, self.functions, self.clock, self.dispatch)
+                await self._process_all(tx, proc, claimed)
+        except BaseException:
+            if proc is not None and proc.assigned and self.dispatch is not None:
+                self.dispatch.release(len(proc.assigned))
+            raise
+        if self.dispatch is not None:
+            for job in proc.assigned:
+                self.dispatch.accept(job)
         if proc.logs:
             await self.store.append_logs(proc.logs)
         for execution_id, action in proc.requests:
@@ -68,6 +70,24 @@ class Executor:
             for execution in proc.finished:
                 self.on_finished(execution)
         return len(claimed)
+
+    async def _process_all(self, tx: ExecutorTx, proc: Processor, claimed: list[ClaimedExecution]) -> None:
+        for item in claimed:
+            assigned = len(proc.assigned)
+            try:
+                await proc.process(item)
+            except Exception as exc:  # a bug on one execution must not block the others
+                log.exception("executor failed on execution %s", item.execution.id)
+                if self.dispatch is not None and len(proc.assigned) > assigned:
+                    self.dispatch.release(len(proc.assigned) - assigned)
+                del proc.assigned[assigned:]
+                ex = item.execution
+                message = f"internal executor error: {exc!r}"
+                proc.logs.append(LogEntry(ex.id, "ERROR", message, self.clock(), ex.namespace, ex.flow_id))
+                if not ex.state.is_terminal:
+                    ex.set_state(State.FAILED, self.clock())
+                await tx.save(ex, [])
+                proc.finished.append(ex)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -100,19 +100,23 @@ class FlowCache:
     def __init__(self, store: Store, size: int = 512) -> None:
         self._store = store
         self._size = size
-        self._entries: OrderedDict[tuple[str, str, int | None], FlowIndex] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str, int], FlowIndex] = OrderedDict()
 
     async def get(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowIndex:
-        key = (namespace, flow_id, revision)
-        cached = self._entries.get(key)
-        if cached is not None and revision is not None:
-            self._entries.move_to_end(key)
-            return cached
+        if revision is not None:
+            cached = self._entries.get((namespace, flow_id, revision))
+            if cached is not None:
+                self._entries.move_to_end((namespace, flow_id, revision))
+                return cached
         stored = await self._store.get_flow(namespace, flow_id, revision)
         if stored is None:
             raise NotFoundError(f"flow {namespace}.{flow_id}" + (f" revision {revision}" if revision else "") + " not found")
+        key = (namespace, flow_id, stored.revision)
+        cached = self._entries.get(key)
+        if cached is not None:
+            return cached
         index = FlowIndex.build(parse_flow(stored.source, filename=f"{namespace}.{flow_id}"), stored.revision)
-        self._entries[(namespace, flow_id, stored.revision)] = index
+        self._entries[key] = index
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)
         return index

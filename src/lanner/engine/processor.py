@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache, FlowIndex
 from lanner.engine.variables import ExecutionView
 from lanner.errors import LannerError
 from lanner.expressions import Renderer
-from lanner.models.execution import Execution, LogEntry, TaskRun
+from lanner.models.execution import Attempt, Execution, LogEntry, TaskRun
 from lanner.models.ids import new_id
 from lanner.models.input_values import resolve_inputs
 from lanner.models.state import RESTARTABLE, State
@@ -86,8 +87,12 @@ class Processor:
         renderer: Renderer,
         functions: dict[str, Callable[..., Any]],
         clock: Callable[[], datetime],
+        dispatch: LocalDispatch | None = None,
     ) -> None:
         self.tx = tx
+        self.dispatch = dispatch
+        #: jobs claimed in this transaction for the local worker, handed over after commit
+        self.assigned: list[WorkerJob] = []
         self.flows = flows
         self.renderer = renderer
         self.functions = functions
@@ -406,7 +411,19 @@ class _Work:
             "taskId": task.id,
         }
         group = task.workerGroup.key if task.workerGroup else None
-        return WorkerJob(task_run_id=run.id, execution_id=self.ex.id, attempt=0, payload=payload, worker_group=group)
+        job = WorkerJob(task_run_id=run.id, execution_id=self.ex.id, attempt=0, payload=payload, worker_group=group)
+        dispatch = self.p.dispatch
+        if dispatch is not None and dispatch.reserve(group):
+            # Claimed here for this process's worker: one transaction less per task. If the
+            # process dies, the job is handed back like any job of a dead worker.
+            job.worker_id = dispatch.worker_id
+            job.attempt = len(run.attempts) + 1
+            attempt = Attempt(number=job.attempt, state=State.RUNNING, worker_id=dispatch.worker_id)
+            attempt.set_state(State.RUNNING, self.now)
+            run.attempts.append(attempt)
+            self.set_run_state(run, State.RUNNING)
+            self.p.assigned.append(job)
+        return job
 
     # ------------------------------------------------------------------ executable tasks
     async def step_subflow(self, run: TaskRun, task: Subflow) -> bool:

@@ -72,15 +72,24 @@ class Worker:
         self.log_flush_interval = log_flush_interval
         self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{new_id()[:8]}"
         self.running: dict[str, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        #: slots promised to the local executor for jobs it claimed on our behalf
+        self.reserved = 0
+        self._registered = False
         self._task_cache: dict[str, RunnableTask] = {}
 
     # ------------------------------------------------------------------ loops
+    async def register(self) -> None:
+        """Announce this worker (before the local executor may hand it jobs)."""
+        if not self._registered:
+            await self.store.register_worker(self.id, self.groups[0] if self.groups else None, socket.gethostname())
+            self._registered = True
+
     async def run_forever(self, stop: asyncio.Event) -> None:
-        await self.store.register_worker(self.id, self.groups[0] if self.groups else None, socket.gethostname())
+        await self.register()
         beat = asyncio.create_task(self._heartbeat(stop))
         try:
             while not stop.is_set():
-                free = self.threads - len(self.running)
+                free = self.threads - len(self.running) - self.reserved
                 jobs = await self.store.claim_jobs(self.id, self.groups, free) if free > 0 else []
                 for job in jobs:
                     self._start(job)
@@ -125,6 +134,24 @@ class Worker:
         task = asyncio.create_task(self.execute(job, kill))
         self.running[job.task_run_id] = (task, kill)
         task.add_done_callback(lambda _: self.running.pop(job.task_run_id, None))
+
+    # LocalDispatch: the executor of this process hands jobs over directly
+    @property
+    def worker_id(self) -> str:
+        return self.id
+
+    def reserve(self, group: str | None) -> bool:
+        if group not in self.groups or len(self.running) + self.reserved >= self.threads:
+            return False
+        self.reserved += 1
+        return True
+
+    def release(self, count: int) -> None:
+        self.reserved = max(self.reserved - count, 0)
+
+    def accept(self, job: WorkerJob) -> None:
+        self.reserved = max(self.reserved - 1, 0)
+        self._start(job)
 
     def kill(self, task_run_id: str) -> None:
         entry = self.running.get(task_run_id)

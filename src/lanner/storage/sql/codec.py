@@ -161,8 +161,9 @@ def job_row(job: WorkerJob, created: datetime) -> dict[str, Any]:
         "worker_group": job.worker_group,
         "payload": job.payload,
         "not_before": job.not_before,
-        "worker_id": None,
-        "claimed_at": None,
+        # set when the executor hands the job straight to a worker of its own process
+        "worker_id": job.worker_id,
+        "claimed_at": created if job.worker_id else None,
         "kill_requested": False,
         "created": created,
     }
