@@ -65,4 +65,6 @@ async def load_flow_dirs(engine: Engine, folders: list[Path]) -> tuple[int, list
                 issues.extend(exc.issues)
             except OSError as exc:
                 issues.append(Issue(message=f"cannot read: {exc.strerror}", source=str(file)))
+            except UnicodeDecodeError as exc:
+                issues.append(Issue(message=f"cannot read: not UTF-8 text ({exc.reason})", source=str(file)))
     return loaded, issues

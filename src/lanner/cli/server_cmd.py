@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 import uvicorn
+from rich.console import Console
 
+from lanner.errors import ConfigError
 from lanner.settings import load_settings
 
 __all__ = ["app"]
@@ -31,7 +33,11 @@ def local(
         os.environ["LANNER_DATA_DIR"] = str(data_dir.resolve())
     if flows:
         os.environ["LANNER_FLOWS_DIRS"] = os.pathsep.join(str(p.resolve()) for p in flows)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
     uvicorn.run(
         "lanner.api.app:create_app_from_env",
         factory=True,

@@ -30,3 +30,7 @@ class LocalDispatch(Protocol):
     def accept(self, job: WorkerJob) -> None:
         """Run a job reserved earlier (its transaction committed)."""
         ...
+
+    def kill_execution(self, execution_id: str) -> None:
+        """Stop at once every attempt of this execution running here."""
+        ...

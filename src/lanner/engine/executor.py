@@ -10,6 +10,7 @@ from typing import Any
 
 from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache
+from lanner.engine.waiting import wait_or_stop
 from lanner.engine.processor import Processor
 from lanner.expressions import Renderer
 from lanner.models.execution import Execution, LogEntry
@@ -62,6 +63,8 @@ class Executor:
         if self.dispatch is not None:
             for job in proc.assigned:
                 self.dispatch.accept(job)
+            for execution_id in proc.killing:
+                self.dispatch.kill_execution(execution_id)
         if proc.logs:
             await self.store.append_logs(proc.logs)
         for execution_id, action in proc.requests:
@@ -103,4 +106,4 @@ class Executor:
             due = await self.store.next_message_due()
             if due is not None:
                 timeout = min(timeout, max((due - self.clock()).total_seconds(), 0.0))
-            await self.store.wait_for("executor", timeout)
+            await wait_or_stop(self.store, "executor", timeout, stop)

@@ -93,6 +93,8 @@ class Processor:
         self.dispatch = dispatch
         #: jobs claimed in this transaction for the local worker, handed over after commit
         self.assigned: list[WorkerJob] = []
+        #: executions being killed: the local worker stops their attempts at once after commit
+        self.killing: list[str] = []
         self.flows = flows
         self.renderer = renderer
         self.functions = functions
@@ -251,6 +253,7 @@ class _Work:
 
     # ------------------------------------------------------------------ kill
     async def kill(self) -> None:
+        self.p.killing.append(self.ex.id)
         for task_run_id in await self.p.tx.kill_jobs(self.ex.id):
             run = self.view.runs.get(task_run_id)
             if run is not None and not run.state.is_terminal:

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from lanner.engine.run_context import WorkerRunContext
 from lanner.engine.secrets import EnvSecrets
 from lanner.engine.task_logs import AttemptLogger, Masker
+from lanner.engine.waiting import wait_or_stop
 from lanner.errors import LannerError, TaskFailure, TaskTimeout
 from lanner.expressions import Renderer
 from lanner.models.execution import Attempt, LogEntry
@@ -75,6 +76,7 @@ class Worker:
         #: slots promised to the local executor for jobs it claimed on our behalf
         self.reserved = 0
         self._registered = False
+        self._execution_of: dict[str, str] = {}
         self._task_cache: dict[str, RunnableTask] = {}
 
     # ------------------------------------------------------------------ loops
@@ -99,7 +101,7 @@ class Worker:
                 due = await self.store.next_job_due()
                 if due is not None:
                     timeout = min(timeout, max((due - self.clock()).total_seconds(), 0.0))
-                await self.store.wait_for("worker", timeout)
+                await wait_or_stop(self.store, "worker", timeout, stop)
         finally:
             beat.cancel()
             await self._drain()
@@ -133,7 +135,13 @@ class Worker:
         kill = asyncio.Event()
         task = asyncio.create_task(self.execute(job, kill))
         self.running[job.task_run_id] = (task, kill)
-        task.add_done_callback(lambda _: self.running.pop(job.task_run_id, None))
+        self._execution_of[job.task_run_id] = job.execution_id
+
+        def done(_: object) -> None:
+            self.running.pop(job.task_run_id, None)
+            self._execution_of.pop(job.task_run_id, None)
+
+        task.add_done_callback(done)
 
     # LocalDispatch: the executor of this process hands jobs over directly
     @property
@@ -157,6 +165,11 @@ class Worker:
         entry = self.running.get(task_run_id)
         if entry is not None:
             entry[1].set()
+
+    def kill_execution(self, execution_id: str) -> None:
+        for task_run_id, (_, event) in list(self.running.items()):
+            if self._execution_of.get(task_run_id) == execution_id:
+                event.set()
 
     # ------------------------------------------------------------------ one attempt
     def _task(self, definition: dict[str, Any]) -> RunnableTask:

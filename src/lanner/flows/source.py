@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -130,6 +131,20 @@ def load_yaml(source: str, filename: str | None = None) -> Document:
     except MarkedYAMLError as exc:
         doc.readable = False
         doc.issues.append(_syntax_issue(exc, filename))
+        return doc
+    except ReaderError as exc:
+        doc.readable = False
+        position = exc.position if isinstance(exc.position, int) else 0
+        line = source.count("\n", 0, position) + 1
+        column = position - source.rfind("\n", 0, position)
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        doc.issues.append(
+            Issue(
+                f"character #x{character:04x} is not allowed in YAML ({exc.reason})",
+                source=filename, line=line, column=column, kind="syntax",
+                hint="remove the character, or quote binary data as base64",
+            )
+        )
         return doc
     except (YAMLError, RecursionError, ValueError) as exc:
         doc.readable = False

@@ -1,8 +1,8 @@
 """Real ``lanner`` processes for the CLI tests: started together, read when needed, never left behind.
 
-Each process starts the installed console script next to ``sys.executable`` (about a second of
-imports), so a module starts all of its commands at once in a fixture and the tests read the
-results: the commands overlap instead of queueing.
+Each process starts the installed console script next to ``sys.executable`` (a second or two of
+imports), so the commands of every module start together (see ``conftest.py``) and the tests read
+the results: the commands overlap instead of queueing.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Proc:
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str], folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.args = [str(LANNER), *args]
+        self.cwd = cwd
         self._out = folder / "stdout"
         self._err = folder / "stderr"
         with self._out.open("wb") as out, self._err.open("wb") as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,13 +14,8 @@ from ._process import Proc, start
 TYPE_NAME = re.compile(r"\b(?:io\.kestra|lanner)(?:\.\w+)+\b")
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Proc]:
-    root = tmp_path_factory.mktemp("plugins")
-    procs = {name: start("plugins", name, cwd=root, folder=root / name) for name in ("schema", "list")}
-    yield procs
-    for proc in procs.values():
-        proc.stop()
+def launch(root: Path) -> dict[str, Proc]:
+    return {name: start("plugins", name, cwd=root, folder=root / name) for name in ("schema", "list")}
 
 
 def schema_type_names(node: Any) -> set[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import signal
+import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,9 +147,7 @@ tasks:
 LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} (?P<level>[A-Z]+) +(?P<task>\S+) (?P<message>.*)$")
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Proc]:
-    root = tmp_path_factory.mktemp("run")
+def launch(root: Path) -> dict[str, Proc]:
     (root / "lib").mkdir()
     (root / "lib" / "child.yml").write_text(CHILD)
     (root / "data.txt").write_text("alpha\nbeta\n")
@@ -170,13 +170,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Proc]:
         "cancelled": (["cancel.yml", "--json"], cli_env()),
         "bad_input": (["typed.yml", "--input", "count=abc"], cli_env()),
         "invalid": (["invalid.yml"], cli_env()),
+        "bad_config": (["typed.yml", "--input", "count=1"], cli_env(LANNER_WORKER_THREADS="many")),
     }
     procs = {
         name: start("run", *args, cwd=root, folder=root / f"out-{name}", env=env) for name, (args, env) in commands.items()
     }
-    yield procs
-    for proc in procs.values():
-        proc.stop()
+    # Ctrl-C while the others run, rather than once its test comes
+    threading.Thread(target=interrupt_when_running, args=(procs["sigint"],), daemon=True).start()
+    return procs
 
 
 def execution_json(result: Result) -> dict[str, Any]:
@@ -208,10 +209,10 @@ def test_exit_code_follows_the_final_state(runs: dict[str, Proc], name: str, cod
     assert re.search(rf"^{state} in \d+\.\d{{3}}s$", result.stderr, re.MULTILINE), result.describe()
 
 
-@pytest.mark.parametrize("name", ["main", "warning", "failed", "killed", "sigint", "cancelled", "bad_input", "invalid"])
+@pytest.mark.parametrize(
+    "name", ["main", "warning", "failed", "killed", "sigint", "cancelled", "bad_input", "invalid", "bad_config"]
+)
 def test_no_traceback(runs: dict[str, Proc], name: str) -> None:
-    if name == "sigint":
-        interrupt(runs[name])
     result = runs[name].result()
     assert "Traceback" not in result.output, result.describe()
 
@@ -221,6 +222,11 @@ def test_failed_task_logs_its_message_with_the_task_id(runs: dict[str, Proc]) ->
     assert ("ERROR", "boom", "it broke on purpose") in log_lines(result), result.describe()
 
 
+def test_failure_message_is_logged_once(runs: dict[str, Proc]) -> None:
+    result = runs["failed"].result()
+    assert log_lines(result).count(("ERROR", "boom", "it broke on purpose")) == 1, result.describe()
+
+
 # ---------------------------------------------------------------------------------- the JSON execution
 def test_json_execution_has_kestras_shape(runs: dict[str, Proc]) -> None:
     result = runs["main"].result()
@@ -228,11 +234,14 @@ def test_json_execution_has_kestras_shape(runs: dict[str, Proc]) -> None:
     assert isinstance(execution["id"], str) and execution["id"]
     assert (execution["namespace"], execution["flowId"]) == ("cli.test", "main")
     assert execution["state"]["current"] == "SUCCESS"
-    assert execution["labels"] == [{"key": "team", "value": "data"}]
+    assert {"key": "team", "value": "data"} in execution["labels"]
+    assert all(set(label) == {"key", "value"} for label in execution["labels"]), execution["labels"]
     assert execution["outputs"] == {"doubled": "42"}
     for run in execution["taskRunList"]:
         assert run["executionId"] == execution["id"]
         assert run["state"]["current"] == "SUCCESS", run
+        dates = [change["date"] for change in run["state"]["histories"]]
+        assert dates == sorted(dates), run["state"]  # ISO-8601 UTC: text order is time order
     ids = [run["taskId"] for run in execution["taskRunList"]]
     assert set(ids) == {"greet", "read", "each", "item", "call", "double"}, ids
 
@@ -302,18 +311,16 @@ def test_timeout_kills_the_execution_and_its_process(runs: dict[str, Proc]) -> N
     poll_until(lambda: not processes_with_argument(TIMEOUT_SLEEP), 10, f"`sleep {TIMEOUT_SLEEP}` to end")
 
 
-def interrupt(proc: Proc) -> None:
-    """Ctrl-C, once the execution has started (the CLI prints its id first)."""
-    if proc.popen.poll() is None and "interrupted" not in proc.stderr_so_far():
-        poll_until(lambda: " execution " in proc.stderr_so_far() or proc.popen.poll() is not None, 60, "the execution id")
-        poll_until(lambda: processes_with_argument(SIGINT_SLEEP) or proc.popen.poll() is not None, 30, "the task to start")
+def interrupt_when_running(proc: Proc) -> None:
+    """Ctrl-C once the task runs (its `sleep` is there), as a user would; no fixed delay."""
+    ended = proc.popen.poll
+    poll_until(lambda: processes_with_argument(SIGINT_SLEEP) or ended() is not None, 60, "the task to start")
+    if ended() is None:
         proc.send(signal.SIGINT)
 
 
 def test_ctrl_c_kills_the_execution(runs: dict[str, Proc]) -> None:
-    proc = runs["sigint"]
-    interrupt(proc)
-    result = proc.result()
+    result = runs["sigint"].result()
     assert result.code == 2, result.describe()
     assert "interrupted: killing the execution" in result.stderr
     assert re.search(r"^KILLED in ", result.stderr, re.MULTILINE), result.describe()
@@ -341,3 +348,9 @@ def test_invalid_flow_is_refused_with_located_errors(runs: dict[str, Proc]) -> N
     assert "invalid.yml:6:5: tasks[0].mesage: unknown property 'mesage'" in result.stderr.splitlines(), result.describe()
     assert " execution " not in result.stderr  # nothing ran
 
+
+
+def test_invalid_setting_is_reported_not_raised(runs: dict[str, Proc]) -> None:
+    result = runs["bad_config"].result()
+    assert result.code == 1, result.describe()
+    assert "invalid configuration: worker.threads" in result.stderr, result.describe()

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ._process import REPO, Proc, Result, poll_until, start
+from ._process import REPO, Proc, Result, cli_env, poll_until, start
 
 EXAMPLES = REPO / "examples"
 
@@ -48,7 +48,10 @@ def registered_workers(data_dir: Path) -> list[str]:
 @dataclass
 class Server:
     proc: Proc
-    url: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.proc.args[self.proc.args.index('--port') + 1]}"
 
     def wait_ready(self, timeout: float = 60) -> httpx.Response:
         def health() -> httpx.Response | None:
@@ -68,12 +71,22 @@ class Server:
         return result, time.monotonic() - began
 
 
-def serve(data_dir: Path, folder: Path, *flows: Path) -> Server:
-    port = free_port()
-    args: list[str | Path] = ["server", "local", "--port", str(port), "--data-dir", data_dir]
+def serve(data_dir: Path, folder: Path, *flows: Path) -> Proc:
+    args: list[str | Path] = ["server", "local", "--port", str(free_port()), "--data-dir", data_dir]
     for flow_dir in flows:
         args += ["--flows", flow_dir]
-    return Server(start(*args, cwd=folder.parent, folder=folder), f"http://127.0.0.1:{port}")
+    return start(*args, cwd=folder.parent, folder=folder)
+
+
+def launch(root: Path) -> dict[str, Proc]:
+    """The first server starts with the other modules' commands; ``first_run`` talks to it."""
+    return {
+        "first": serve(root / "data", root / "first", EXAMPLES),
+        "bad_config": start(
+            "server", "local", "--port", str(free_port()), "--data-dir", root / "unused",
+            cwd=root, folder=root / "bad_config", env=cli_env(LANNER_WORKER_THREADS="many"),
+        ),
+    }
 
 
 @dataclass
@@ -87,11 +100,10 @@ class FirstRun:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
-    """A server on the examples: asked for its pages, then stopped with SIGTERM."""
-    root = tmp_path_factory.mktemp("server")
-    data_dir = root / "data"
-    server = serve(data_dir, root / "first", EXAMPLES)
+def first_run(launched: dict[str, dict[str, Proc]]) -> FirstRun:
+    """The server on the examples: asked for its pages, then stopped with SIGTERM."""
+    server = Server(launched[__name__]["first"])
+    data_dir = server.proc.cwd / "data"
     try:
         health = server.wait_ready()
         home = httpx.get(f"{server.url}/", timeout=5)
@@ -124,7 +136,8 @@ def test_sigterm_stops_the_server_cleanly(first_run: FirstRun) -> None:
 
 
 def test_restart_on_the_same_data_dir_keeps_the_flows(first_run: FirstRun, tmp_path: Path) -> None:
-    server = serve(first_run.data_dir, tmp_path / "second")  # no --flows this time
+    before = set(registered_workers(first_run.data_dir))
+    server = Server(serve(first_run.data_dir, tmp_path / "second"))  # no --flows this time
     try:
         server.wait_ready()
         home = httpx.get(f"{server.url}/", timeout=5)
@@ -136,4 +149,11 @@ def test_restart_on_the_same_data_dir_keeps_the_flows(first_run: FirstRun, tmp_p
     assert result.code in (0, -signal.SIGINT), result.describe()
     assert seconds < 20
     assert "Traceback" not in result.output, result.describe()
-    assert registered_workers(first_run.data_dir) == []
+    assert set(registered_workers(first_run.data_dir)) <= before, "the restarted server left its worker registered"
+
+
+def test_invalid_setting_is_reported_not_raised(launched: dict[str, dict[str, Proc]]) -> None:
+    result = launched[__name__]["bad_config"].result()
+    assert result.code == 1, result.describe()
+    assert "invalid configuration: worker.threads" in result.stderr, result.describe()
+    assert "Traceback" not in result.output, result.describe()

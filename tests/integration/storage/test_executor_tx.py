@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -235,3 +236,24 @@ async def test_store_writes_inside_an_executor_transaction(store: SqlStore) -> N
             # one writer at a time: waiting for ourselves would hang, so it fails loudly
             with pytest.raises(StorageError, match="inside another write transaction"):
                 await store.request(ex.id, "kill")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_sqlite_waits_for_a_writer_in_another_process(store: SqlStore, backend) -> None:  # type: ignore[no-untyped-def]
+    ex = execution()
+    await store.create_execution(ex)
+    other = sqlite3.connect(backend.url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        write = asyncio.create_task(store.request(ex.id, "kill"))
+        for _ in range(50):  # the event loop keeps running meanwhile
+            await asyncio.sleep(0)
+        assert not write.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    await asyncio.wait_for(write, 10)
+
+    async with store.executor_transaction() as tx:
+        (claimed,) = await tx.claim(10)
+    assert claimed.actions == [("kill", {})]

@@ -95,7 +95,7 @@ async def test_fail_without_condition_always_fails(ctx: FakeRunContext) -> None:
 
     with pytest.raises(TaskFailure, match="no data for prod"):
         await task.run(ctx)
-    assert ("ERROR", "no data for prod") in ctx.logger.records
+    assert ctx.logger.records == []  # the worker logs the failure, once
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ def create_store(url: str, *, schema: str | None = None, pool_size: int = 5) -> 
     """A store for ``sqlite:///path.db`` or ``postgresql://…`` (call ``migrate()`` before use).
 
     ``schema`` (PostgreSQL only) puts every table in that schema, created by ``migrate()``
-    if missing. ``pool_size`` is the number of connections kept open (PostgreSQL), or of
-    reader connections next to the single writer (SQLite).
+    if missing. ``pool_size``: PostgreSQL connections kept open (as many more may open under
+    load). SQLite always uses one writer and one reader connection.
     """
     return SqlStore(url, schema=schema, pool_size=pool_size)

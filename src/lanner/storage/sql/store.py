@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
 
 from lanner.errors import ConfigError
 from lanner.models.execution import Execution, LogEntry, utcnow
@@ -65,7 +65,7 @@ def _open(url: str, schema: str | None, pool_size: int) -> Database:
     if backend == "sqlite":
         if schema is not None:
             raise ConfigError("schema= applies to PostgreSQL only")
-        return SqliteDatabase(parsed, pool_size=pool_size)
+        return SqliteDatabase(parsed)
     return PostgresDatabase(parsed, schema=schema, pool_size=pool_size)
 
 
@@ -89,6 +89,18 @@ class SqlStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def drop_schema(self) -> None:
+        """PostgreSQL: drop this store's schema and everything in it (tests, benchmarks)."""
+        schema = self._db.schema
+        if schema is None:
+            raise ConfigError("drop_schema() needs a store created with a PostgreSQL schema=")
+
+        def drop(tx: Tx) -> None:
+            quoted = tx.conn.dialect.identifier_preparer.quote_schema(schema)
+            tx.conn.execute(text(f"DROP SCHEMA IF EXISTS {quoted} CASCADE"))
+
+        await self._db.write(drop)
 
     # flows
 

@@ -40,9 +40,7 @@ class Fail(RunnableTask):
     async def run(self, ctx: RunContext) -> Output | None:
         if self.condition is not None and not is_truthy(await ctx.render(self.condition)):
             return None
-        message = str(await ctx.render(self.errorMessage))
-        ctx.logger.error(message)
-        raise TaskFailure(message)
+        raise TaskFailure(str(await ctx.render(self.errorMessage)))  # the worker logs it
 
 
 class Label(BaseModel):
