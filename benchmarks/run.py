@@ -32,15 +32,18 @@ from lanner.storage.sql import create_store
 
 
 def w1_flow(n: int = 40) -> str:
-    tasks = "\n".join(f"  - id: t{i}\n    type: io.kestra.plugin.core.debug.Return\n    format: \"{i}\"" for i in range(n))
+    tasks = "\n".join(f'  - id: t{i}\n    type: io.kestra.plugin.core.debug.Return\n    format: "{i}"' for i in range(n))
     return f"id: w1\nnamespace: bench\ntasks:\n{tasks}\n"
 
 
 def w2_flow(n: int = 200) -> str:
-    tasks = "\n".join(f"      - id: p{i}\n        type: io.kestra.plugin.core.debug.Return\n        format: \"{i}\"" for i in range(n))
+    tasks = "\n".join(
+        f'      - id: p{i}\n        type: io.kestra.plugin.core.debug.Return\n        format: "{i}"' for i in range(n)
+    )
     return (
         "id: w2\nnamespace: bench\ntasks:\n  - id: fan_out\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:\n"
-        f"{tasks}\n  - id: fan_in\n    type: io.kestra.plugin.core.debug.Return\n    format: \"{{{{ outputs.p0.value }}}}-{{{{ outputs.p{n - 1}.value }}}}\"\n"
+        f"{tasks}\n  - id: fan_in\n    type: io.kestra.plugin.core.debug.Return\n"
+        f'    format: "{{{{ outputs.p0.value }}}}-{{{{ outputs.p{n - 1}.value }}}}"\n'
     )
 
 
@@ -71,7 +74,9 @@ async def engine_on(backend: str, tmp: Path) -> AsyncIterator[Engine]:
         schema = f"bench_{new_id()[:10].lower()}"
     store = create_store(url, schema=schema)
     await store.migrate()
-    engine = Engine(store, LocalFileStorage(tmp / "storage"), EngineOptions(work_root=tmp / "work", worker_threads=64, executor_batch=128))
+    engine = Engine(
+        store, LocalFileStorage(tmp / "storage"), EngineOptions(work_root=tmp / "work", worker_threads=64, executor_batch=128)
+    )
     await engine.start()
     try:
         yield engine
@@ -111,9 +116,16 @@ async def bench_backend(backend: str, repeat: int, w3_count: int) -> dict[str, A
     w1_median = statistics.median(w1)
     return {
         "W1_sequential_40": {"median_s": round(w1_median, 4), "per_task_ms": round(w1_median / 40 * 1000, 3), "runs": len(w1)},
-        "W2_parallel_200": {"median_s": round(statistics.median(w2), 4), "per_task_ms": round(statistics.median(w2) / 201 * 1000, 3)},
-        "W3_executions": {"count": w3_count, "total_s": round(w3_total, 3), "submit_s": round(submitted, 3),
-                          "executions_per_s": round(w3_count / w3_total, 1)},
+        "W2_parallel_200": {
+            "median_s": round(statistics.median(w2), 4),
+            "per_task_ms": round(statistics.median(w2) / 201 * 1000, 3),
+        },
+        "W3_executions": {
+            "count": w3_count,
+            "total_s": round(w3_total, 3),
+            "submit_s": round(submitted, 3),
+            "executions_per_s": round(w3_count / w3_total, 1),
+        },
     }
 
 

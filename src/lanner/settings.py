@@ -42,9 +42,15 @@ class ExecutorSettings(_Section):
 
 
 class Settings(_Section):
-    data_dir: Path = Field(default=Path(".lanner"), description="Folder of the SQLite database, internal storage and work folders.")
-    database_url: str | None = Field(default=None, description="`sqlite:///path` or `postgresql://…`; SQLite under data_dir when unset.")
-    database_schema: str | None = Field(default=None, description="PostgreSQL schema holding Lanner's tables (default: the search path).")
+    data_dir: Path = Field(
+        default=Path(".lanner"), description="Folder of the SQLite database, internal storage and work folders."
+    )
+    database_url: str | None = Field(
+        default=None, description="`sqlite:///path` or `postgresql://…`; SQLite under data_dir when unset."
+    )
+    database_schema: str | None = Field(
+        default=None, description="PostgreSQL schema holding Lanner's tables (default: the search path)."
+    )
     storage_dir: Path | None = Field(default=None, description="Internal storage folder; `<data_dir>/storage` when unset.")
     flows_dirs: list[Path] = Field(default_factory=list, description="Folders whose flows are loaded at server start.")
     log_level: str = Field(default="INFO", description="Level of Lanner's own logs.")

@@ -39,8 +39,9 @@ class Harness:
             if predicate(result):
                 return result
             if loop.time() > deadline:
-                raise AssertionError(f"condition not met within {timeout}s; state {found.execution.state}, "
-                                     f"tasks {result.states()}")
+                raise AssertionError(
+                    f"condition not met within {timeout}s; state {found.execution.state}, tasks {result.states()}"
+                )
             await asyncio.sleep(0.02)
 
 

@@ -23,7 +23,7 @@ def test_default_database_is_sqlite_in_data_dir(tmp_path: Path) -> None:
 
 
 def test_invalid_values_name_the_key(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="server.port"):
+    with pytest.raises(ConfigError, match=r"server\.port"):
         load_settings(environ={"LANNER_SERVER_PORT": "not-a-port"})
     bad = tmp_path / "bad.yml"
     bad.write_text("- a list\n")

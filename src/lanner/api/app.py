@@ -42,8 +42,11 @@ def create_app_from_env() -> FastAPI:
             app.state.engine = engine
             yield
 
-    return _build(FastAPI(title="Lanner", version=__version__, openapi_url="/api/v1/openapi.json",
-                          docs_url="/api/v1/docs", lifespan=lifespan))
+    return _build(
+        FastAPI(
+            title="Lanner", version=__version__, openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", lifespan=lifespan
+        )
+    )
 
 
 def create_app(engine: Engine) -> FastAPI:

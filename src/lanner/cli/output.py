@@ -13,9 +13,18 @@ from lanner.models.execution import LogEntry
 __all__ = ["STATE_STYLE", "print_issues", "print_log"]
 
 STATE_STYLE = {
-    "SUCCESS": "green", "WARNING": "yellow", "FAILED": "red", "KILLED": "magenta", "CANCELLED": "magenta",
-    "RUNNING": "cyan", "CREATED": "dim", "QUEUED": "dim", "PAUSED": "blue", "RETRYING": "yellow",
-    "KILLING": "magenta", "SKIPPED": "dim",
+    "SUCCESS": "green",
+    "WARNING": "yellow",
+    "FAILED": "red",
+    "KILLED": "magenta",
+    "CANCELLED": "magenta",
+    "RUNNING": "cyan",
+    "CREATED": "dim",
+    "QUEUED": "dim",
+    "PAUSED": "blue",
+    "RETRYING": "yellow",
+    "KILLING": "magenta",
+    "SKIPPED": "dim",
 }
 LEVEL_STYLE = {"TRACE": "dim", "DEBUG": "dim", "INFO": "", "WARN": "yellow", "ERROR": "bold red"}
 

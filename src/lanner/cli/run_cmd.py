@@ -77,8 +77,16 @@ def run(
     raise typer.Exit(code)
 
 
-async def _run(settings: Any, source: str, filename: str, flow_dirs: list[Path], inputs: dict[str, Any], as_json: bool,
-               console: Console, timeout: float | None) -> int:
+async def _run(
+    settings: Any,
+    source: str,
+    filename: str,
+    flow_dirs: list[Path],
+    inputs: dict[str, Any],
+    as_json: bool,
+    console: Console,
+    timeout: float | None,
+) -> int:
     async with open_engine(settings, local=True) as engine:
         for file in flow_files(flow_dirs):
             await engine.deploy(read_flow_file(file), filename=str(file))

@@ -69,13 +69,27 @@ class Engine:
         self._finished = asyncio.Condition()
         functions: dict[str, Callable[..., Any]] = {"secret": self.secrets.get}
         self.worker = Worker(
-            store, files, self.registry, self.renderer, self.secrets, clock,
-            work_root=options.work_root, threads=options.worker_threads, groups=options.worker_groups,
-            heartbeat_interval=options.heartbeat_interval, idle_poll=options.idle_poll,
+            store,
+            files,
+            self.registry,
+            self.renderer,
+            self.secrets,
+            clock,
+            work_root=options.work_root,
+            threads=options.worker_threads,
+            groups=options.worker_groups,
+            heartbeat_interval=options.heartbeat_interval,
+            idle_poll=options.idle_poll,
         )
         self.executor = Executor(
-            store, self.flows, self.renderer, functions, clock,
-            batch_size=options.executor_batch, idle_poll=options.idle_poll, on_finished=self._notify_finished,
+            store,
+            self.flows,
+            self.renderer,
+            functions,
+            clock,
+            batch_size=options.executor_batch,
+            idle_poll=options.idle_poll,
+            on_finished=self._notify_finished,
             dispatch=self.worker if options.run_worker and options.run_executor else None,
         )
         self._stop = asyncio.Event()
@@ -212,9 +226,17 @@ class Engine:
                 if run.id in ancestors:
                     run.state = State.RUNNING
         new = Execution(
-            id=new_id(), namespace=old.namespace, flow_id=old.flow_id, flow_revision=old.flow_revision,
-            state=State.RUNNING if keep else State.CREATED, inputs=old.inputs, labels=dict(old.labels),
-            variables=old.variables, trigger=old.trigger, original_id=old.original_id or old.id, created=self.clock(),
+            id=new_id(),
+            namespace=old.namespace,
+            flow_id=old.flow_id,
+            flow_revision=old.flow_revision,
+            state=State.RUNNING if keep else State.CREATED,
+            inputs=old.inputs,
+            labels=dict(old.labels),
+            variables=old.variables,
+            trigger=old.trigger,
+            original_id=old.original_id or old.id,
+            created=self.clock(),
         )
         new.set_state(State.CREATED, new.created)
         if keep:
@@ -223,13 +245,21 @@ class Engine:
         copies = []
         for run in keep:
             copy = TaskRun(
-                id=id_map[run.id], execution_id=new.id, task_id=run.task_id, state=run.state,
-                parent_id=id_map.get(run.parent_id) if run.parent_id else None, value=run.value, iteration=run.iteration,
-                attempts=run.attempts, outputs=run.outputs, history=run.history, meta=dict(run.meta), seq=run.seq,
+                id=id_map[run.id],
+                execution_id=new.id,
+                task_id=run.task_id,
+                state=run.state,
+                parent_id=id_map.get(run.parent_id) if run.parent_id else None,
+                value=run.value,
+                iteration=run.iteration,
+                attempts=run.attempts,
+                outputs=run.outputs,
+                history=run.history,
+                meta=dict(run.meta),
+                seq=run.seq,
             )
             copies.append(copy)
         async with self.store.executor_transaction() as tx:
             await tx.save(new, copies)
             await tx.notify(new.id)
         return new
-

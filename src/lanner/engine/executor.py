@@ -10,8 +10,8 @@ from typing import Any
 
 from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache
-from lanner.engine.waiting import wait_or_stop
 from lanner.engine.processor import Processor
+from lanner.engine.waiting import wait_or_stop
 from lanner.expressions import Renderer
 from lanner.models.execution import Execution, LogEntry
 from lanner.models.state import State

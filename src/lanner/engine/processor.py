@@ -245,7 +245,12 @@ class _Work:
                 if concurrency.behavior == "QUEUE":
                     self.set_ex_state(State.QUEUED)
                     return
-                self.p._log(self.ex, None, "WARN", f"concurrency limit {concurrency.limit} reached: execution {concurrency.behavior.lower()}ed")
+                self.p._log(
+                    self.ex,
+                    None,
+                    "WARN",
+                    f"concurrency limit {concurrency.limit} reached: execution {concurrency.behavior.lower()}ed",
+                )
                 self.set_ex_state(State.CANCELLED if concurrency.behavior == "CANCEL" else State.FAILED)
                 await self.on_end()
                 return
@@ -475,8 +480,12 @@ class _Work:
             trigger={
                 "id": task.id,
                 "type": task.canonical_type(),
-                "variables": {"executionId": self.ex.id, "namespace": self.ex.namespace, "flowId": self.ex.flow_id,
-                              "flowRevision": self.ex.flow_revision},
+                "variables": {
+                    "executionId": self.ex.id,
+                    "namespace": self.ex.namespace,
+                    "flowId": self.ex.flow_id,
+                    "flowRevision": self.ex.flow_revision,
+                },
             },
             parent_id=self.ex.id,
             parent_task_run_id=run.id,
@@ -503,11 +512,10 @@ class _Work:
                 run.meta["resumeAt"] = resume_at.isoformat()
                 await self.p.tx.notify(self.ex.id, resume_at)
             return True
-        if run.state == State.PAUSED and "resumeAt" in run.meta:
-            if datetime.fromisoformat(run.meta["resumeAt"]) <= self.now:
-                outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED, "CANCEL": State.CANCELLED}
-                self.set_run_state(run, final_state(task, outcome[task.behavior]))
-                return True
+        if run.state == State.PAUSED and "resumeAt" in run.meta and datetime.fromisoformat(run.meta["resumeAt"]) <= self.now:
+            outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED, "CANCEL": State.CANCELLED}
+            self.set_run_state(run, final_state(task, outcome[task.behavior]))
+            return True
         return False
 
     # ------------------------------------------------------------------ end of the execution

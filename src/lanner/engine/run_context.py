@@ -54,8 +54,9 @@ class NamespaceKV:
         entry = await self._store.kv_get(namespace or self._namespace, key)
         return entry.value if entry is not None else None
 
-    async def set(self, key: str, value: Any, namespace: str | None = None, ttl_seconds: float | None = None,
-                  overwrite: bool = True) -> None:
+    async def set(
+        self, key: str, value: Any, namespace: str | None = None, ttl_seconds: float | None = None, overwrite: bool = True
+    ) -> None:
         ns = namespace or self._namespace
         if not overwrite and await self._store.kv_get(ns, key) is not None:
             raise ConflictError(f"KV key {key!r} already exists in namespace {ns!r} and overwrite is false")
@@ -98,7 +99,9 @@ class WorkerRunContext:
         self.namespace = namespace
         self.flow_id = flow_id
         self.logger = logger
-        self.storage = AttemptFiles(files, f"{namespace.replace('.', '/')}/{flow_id}/executions/{execution_id}/tasks/{task_id}/{task_run_id}")
+        self.storage = AttemptFiles(
+            files, f"{namespace.replace('.', '/')}/{flow_id}/executions/{execution_id}/tasks/{task_id}/{task_run_id}"
+        )
         self.kv = NamespaceKV(store, namespace)
         self.metrics: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
@@ -150,7 +153,9 @@ class WorkerRunContext:
     async def working_dir(self) -> Path:
         if self._work_dir is None:
             self._work_root.mkdir(parents=True, exist_ok=True)
-            self._work_dir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=f"{self.task_id}-{self.attempt}-", dir=self._work_root))
+            self._work_dir = Path(
+                await asyncio.to_thread(tempfile.mkdtemp, prefix=f"{self.task_id}-{self.attempt}-", dir=self._work_root)
+            )
         return self._work_dir
 
     async def cleanup(self) -> None:

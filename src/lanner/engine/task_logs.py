@@ -57,7 +57,17 @@ class AttemptLogger:
             return
         t = self._template
         self.buffer.append(
-            LogEntry(t.execution_id, level, self._masker(message), self._clock(), t.namespace, t.flow_id, t.task_id, t.task_run_id, t.attempt)
+            LogEntry(
+                t.execution_id,
+                level,
+                self._masker(message),
+                self._clock(),
+                t.namespace,
+                t.flow_id,
+                t.task_id,
+                t.task_run_id,
+                t.attempt,
+            )
         )
 
     def trace(self, message: str) -> None:

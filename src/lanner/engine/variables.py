@@ -81,7 +81,10 @@ class ExecutionView:
         variables = self.base(self.outputs() if outputs is None else outputs)
         if run is None:
             return variables
-        variables["task"] = {"id": run.task_id, "type": self.flow.tasks[run.task_id].type if run.task_id in self.flow.tasks else ""}
+        variables["task"] = {
+            "id": run.task_id,
+            "type": self.flow.tasks[run.task_id].type if run.task_id in self.flow.tasks else "",
+        }
         variables["taskrun"] = {
             "id": run.id,
             "value": run.value,

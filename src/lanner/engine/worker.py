@@ -16,7 +16,7 @@ import socket
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -195,14 +195,36 @@ class Worker:
         payload = job.payload
         variables = payload["variables"]
         masker = Masker()
-        template = LogEntry(job.execution_id, "INFO", "", self.clock(), payload["namespace"], payload["flowId"], payload["taskId"], job.task_run_id, job.attempt)
+        template = LogEntry(
+            job.execution_id,
+            "INFO",
+            "",
+            self.clock(),
+            payload["namespace"],
+            payload["flowId"],
+            payload["taskId"],
+            job.task_run_id,
+            job.attempt,
+        )
         definition = payload["task"]
         logger = AttemptLogger(template, masker, self.clock, definition.get("logLevel"))
         ctx = WorkerRunContext(
-            execution_id=job.execution_id, task_run_id=job.task_run_id, task_id=payload["taskId"], attempt=job.attempt,
-            namespace=payload["namespace"], flow_id=payload["flowId"], variables=variables, renderer=self.renderer,
-            secrets=self.secrets, logger=logger, masker=masker, files=self.files, store=self.store,
-            work_root=self.work_root, kill_event=kill, secret_inputs=payload.get("secretInputs"),
+            execution_id=job.execution_id,
+            task_run_id=job.task_run_id,
+            task_id=payload["taskId"],
+            attempt=job.attempt,
+            namespace=payload["namespace"],
+            flow_id=payload["flowId"],
+            variables=variables,
+            renderer=self.renderer,
+            secrets=self.secrets,
+            logger=logger,
+            masker=masker,
+            files=self.files,
+            store=self.store,
+            work_root=self.work_root,
+            kill_event=kill,
+            secret_inputs=payload.get("secretInputs"),
         )
         started = self.clock()
         attempt = Attempt(number=job.attempt, state=State.RUNNING, worker_id=self.id)
@@ -238,7 +260,8 @@ class Worker:
             await ctx.cleanup()
         attempt.metrics = ctx.metrics
         attempt.set_state(state, self.clock())
-        result = JobResult(state=state, attempt=attempt, outputs=masker.deep(outputs) if outputs else outputs, labels=ctx.labels or None)  # type: ignore[arg-type]
+        masked = cast("dict[str, Any] | None", masker.deep(outputs) if outputs else outputs)
+        result = JobResult(state=state, attempt=attempt, outputs=masked, labels=ctx.labels or None)
         if state == State.FAILED:
             self._apply_retry(result, payload, job, retryable, started)
         elif state == State.SUCCESS and job.attempt > 1 and (payload.get("retry") or {}).get("warningOnRetry"):
@@ -251,7 +274,9 @@ class Worker:
             log.exception("could not record the result of task run %s", job.task_run_id)
             return
         if not accepted:
-            log.warning("result of task run %s attempt %s rejected: the job was handed to another worker", job.task_run_id, job.attempt)
+            log.warning(
+                "result of task run %s attempt %s rejected: the job was handed to another worker", job.task_run_id, job.attempt
+            )
 
     async def _run_attempt(self, task: RunnableTask, ctx: WorkerRunContext, kill: asyncio.Event) -> dict[str, Any] | None:
         run = asyncio.ensure_future(task.run(ctx))
@@ -271,7 +296,9 @@ class Worker:
             raise _Killed
         raise TaskTimeout(f"task {task.id!r} timed out after {task.timeout}")
 
-    def _apply_retry(self, result: JobResult, payload: dict[str, Any], job: WorkerJob, retryable: bool, started: datetime) -> None:
+    def _apply_retry(
+        self, result: JobResult, payload: dict[str, Any], job: WorkerJob, retryable: bool, started: datetime
+    ) -> None:
         raw = payload.get("retry")
         if not raw or not retryable:
             return

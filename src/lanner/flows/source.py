@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from lanner.errors import Issue
 
@@ -141,7 +141,10 @@ def load_yaml(source: str, filename: str | None = None) -> Document:
         doc.issues.append(
             Issue(
                 f"character #x{character:04x} is not allowed in YAML ({exc.reason})",
-                source=filename, line=line, column=column, kind="syntax",
+                source=filename,
+                line=line,
+                column=column,
+                kind="syntax",
                 hint="remove the character, or quote binary data as base64",
             )
         )

@@ -41,8 +41,7 @@ class Concurrency(BaseModel):
     limit: int = Field(ge=1, description="Most executions RUNNING at the same time.", examples=[1])
     behavior: Literal["QUEUE", "CANCEL", "FAIL"] = Field(
         default="QUEUE",
-        description="What happens to an execution over the limit: wait its turn (QUEUE), end "
-        "CANCELLED, or end FAILED.",
+        description="What happens to an execution over the limit: wait its turn (QUEUE), end CANCELLED, or end FAILED.",
     )
 
 
@@ -52,8 +51,7 @@ class PluginDefault(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field(
-        description="Type the defaults apply to; a prefix such as `io.kestra.plugin.scripts` "
-        "applies to every type under it.",
+        description="Type the defaults apply to; a prefix such as `io.kestra.plugin.scripts` applies to every type under it.",
         examples=["io.kestra.plugin.core.log.Log"],
     )
     forced: bool = Field(

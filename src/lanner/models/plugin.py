@@ -6,6 +6,7 @@ the first name is canonical, the others are accepted aliases (Kestra's names).
 
 from __future__ import annotations
 
+import inspect
 import typing
 from typing import Any, ClassVar, Literal
 
@@ -42,7 +43,7 @@ def type_names(cls: type[BaseModel]) -> tuple[str, ...]:
     field = cls.model_fields.get("type")
     annotation = field.annotation if field is not None else None
     if annotation is None or typing.get_origin(annotation) is not Literal:
-        raw = cls.__annotations__.get("type") if "type" in cls.__dict__.get("__annotations__", {}) else None
+        raw = inspect.get_annotations(cls).get("type")
         if isinstance(raw, str) and raw.startswith("Literal["):
             return tuple(part.strip().strip("\"'") for part in raw[len("Literal[") : -1].split(","))
         return ()

@@ -63,11 +63,7 @@ class Registry:
                 continue
             if issubclass(obj, BaseModel):
                 self.models.append(obj)
-            if (
-                issubclass(obj, PluginModel)
-                and obj.plugin_kind in ("task", "trigger")
-                and type_names(obj)
-            ):
+            if issubclass(obj, PluginModel) and obj.plugin_kind in ("task", "trigger") and type_names(obj):
                 self.register(obj, origin)
 
     def task_type(self, name: str) -> type[PluginModel] | None:

@@ -11,21 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["ConstantRetry", "ExponentialRetry", "RandomRetry", "Retry"]
 
 
-
 class _RetryBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"type": "constant", "interval": "PT10S", "maxAttempts": 3}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"type": "constant", "interval": "PT10S", "maxAttempts": 3}]}
+    )
 
     maxAttempts: int | None = Field(
         default=None,
         ge=1,
-        description="Total number of attempts, the first one included. Unlimited when unset "
-        "(then set `maxDuration`).",
+        description="Total number of attempts, the first one included. Unlimited when unset (then set `maxDuration`).",
         examples=[3],
     )
     maxDuration: timedelta | None = Field(
         default=None,
-        description="Stop retrying once this much time has passed since the first attempt "
-        "started (ISO-8601 duration).",
+        description="Stop retrying once this much time has passed since the first attempt started (ISO-8601 duration).",
         examples=["PT1H"],
     )
     warningOnRetry: bool = Field(
@@ -34,8 +33,7 @@ class _RetryBase(BaseModel):
     )
     behavior: Literal["RETRY_FAILED_TASK", "CREATE_NEW_EXECUTION"] = Field(
         default="RETRY_FAILED_TASK",
-        description="On a flow-level retry: retry the failed task in the same execution, or "
-        "start a new execution of the flow.",
+        description="On a flow-level retry: retry the failed task in the same execution, or start a new execution of the flow.",
     )
 
     def delay(self, attempt: int) -> timedelta:

@@ -47,17 +47,13 @@ class State(StrEnum):
         return self in (State.SUCCESS, State.WARNING, State.SKIPPED)
 
 
-TERMINAL_STATES = frozenset(
-    {State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.SKIPPED}
-)
+TERMINAL_STATES = frozenset({State.SUCCESS, State.WARNING, State.FAILED, State.KILLED, State.CANCELLED, State.SKIPPED})
 FAILURE_STATES = frozenset({State.FAILED, State.KILLED, State.CANCELLED})
 
 _ANY_END = {State.SUCCESS, State.WARNING, State.FAILED, State.KILLING, State.KILLED, State.CANCELLED}
 
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.CREATED: frozenset(
-        {State.QUEUED, State.RUNNING, State.SKIPPED, State.KILLING} | _ANY_END
-    ),
+    State.CREATED: frozenset({State.QUEUED, State.RUNNING, State.SKIPPED, State.KILLING} | _ANY_END),
     State.QUEUED: frozenset({State.RUNNING, State.KILLING, State.KILLED, State.CANCELLED, State.FAILED}),
     State.RUNNING: frozenset({State.PAUSED, State.RETRYING} | _ANY_END),
     State.PAUSED: frozenset({State.RUNNING} | _ANY_END),

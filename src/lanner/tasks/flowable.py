@@ -124,8 +124,9 @@ def run_parallel(tasks: Sequence[Task], runs: Index, limit: int = 0, value: str 
     return Plan(state=worst(states))
 
 
-def run_dag(tasks: Sequence[Task], depends_on: Mapping[str, Sequence[str]], runs: Index,
-            limit: int = 0, value: str | None = None) -> Plan:
+def run_dag(
+    tasks: Sequence[Task], depends_on: Mapping[str, Sequence[str]], runs: Index, limit: int = 0, value: str | None = None
+) -> Plan:
     """Start each task once all it depends on succeeded; a failure stops what depends on it."""
     by_id = {task.id: task for task in tasks}
     ready: list[Task] = []
@@ -158,8 +159,9 @@ def run_dag(tasks: Sequence[Task], depends_on: Mapping[str, Sequence[str]], runs
     return Plan(state=final)
 
 
-def finish_with_handlers(main: Plan, errors: Sequence[Task] | None, finally_: Sequence[Task] | None,
-                         runs: Index, value: str | None = None) -> Plan:
+def finish_with_handlers(
+    main: Plan, errors: Sequence[Task] | None, finally_: Sequence[Task] | None, runs: Index, value: str | None = None
+) -> Plan:
     """Once the main children are over, run ``errors`` (on failure) then ``finally``.
 
     Handled failures still fail: the errors branch reports, it does not repair.

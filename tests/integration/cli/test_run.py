@@ -152,8 +152,13 @@ def launch(root: Path) -> dict[str, Proc]:
     (root / "lib" / "child.yml").write_text(CHILD)
     (root / "data.txt").write_text("alpha\nbeta\n")
     flows = {
-        "main.yml": MAIN, "warn.yml": WARN, "fail.yml": FAIL, "cancel.yml": CANCEL, "typed.yml": TYPED,
-        "invalid.yml": INVALID, "timeout.yml": SLEEP.format(id="timeout", seconds=TIMEOUT_SLEEP),
+        "main.yml": MAIN,
+        "warn.yml": WARN,
+        "fail.yml": FAIL,
+        "cancel.yml": CANCEL,
+        "typed.yml": TYPED,
+        "invalid.yml": INVALID,
+        "timeout.yml": SLEEP.format(id="timeout", seconds=TIMEOUT_SLEEP),
         "sigint.yml": SLEEP.format(id="sigint", seconds=SIGINT_SLEEP),
     }
     for name, text in flows.items():
@@ -172,9 +177,7 @@ def launch(root: Path) -> dict[str, Proc]:
         "invalid": (["invalid.yml"], cli_env()),
         "bad_config": (["typed.yml", "--input", "count=1"], cli_env(LANNER_WORKER_THREADS="many")),
     }
-    procs = {
-        name: start("run", *args, cwd=root, folder=root / f"out-{name}", env=env) for name, (args, env) in commands.items()
-    }
+    procs = {name: start("run", *args, cwd=root, folder=root / f"out-{name}", env=env) for name, (args, env) in commands.items()}
     # Ctrl-C while the others run, rather than once its test comes
     threading.Thread(target=interrupt_when_running, args=(procs["sigint"],), daemon=True).start()
     return procs
@@ -200,8 +203,13 @@ def log_lines(result: Result) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------------------------- exit codes
 @pytest.mark.parametrize(
     ("name", "code", "state"),
-    [("main", 0, "SUCCESS"), ("warning", 0, "WARNING"), ("failed", 1, "FAILED"), ("killed", 2, "KILLED"),
-     ("cancelled", 3, "CANCELLED")],
+    [
+        ("main", 0, "SUCCESS"),
+        ("warning", 0, "WARNING"),
+        ("failed", 1, "FAILED"),
+        ("killed", 2, "KILLED"),
+        ("cancelled", 3, "CANCELLED"),
+    ],
 )
 def test_exit_code_follows_the_final_state(runs: dict[str, Proc], name: str, code: int, state: str) -> None:
     result = runs[name].result()
@@ -347,7 +355,6 @@ def test_invalid_flow_is_refused_with_located_errors(runs: dict[str, Proc]) -> N
     assert result.code == 1, result.describe()
     assert "invalid.yml:6:5: tasks[0].mesage: unknown property 'mesage'" in result.stderr.splitlines(), result.describe()
     assert " execution " not in result.stderr  # nothing ran
-
 
 
 def test_invalid_setting_is_reported_not_raised(runs: dict[str, Proc]) -> None:

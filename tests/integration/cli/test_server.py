@@ -83,8 +83,15 @@ def launch(root: Path) -> dict[str, Proc]:
     return {
         "first": serve(root / "data", root / "first", EXAMPLES),
         "bad_config": start(
-            "server", "local", "--port", str(free_port()), "--data-dir", root / "unused",
-            cwd=root, folder=root / "bad_config", env=cli_env(LANNER_WORKER_THREADS="many"),
+            "server",
+            "local",
+            "--port",
+            str(free_port()),
+            "--data-dir",
+            root / "unused",
+            cwd=root,
+            folder=root / "bad_config",
+            env=cli_env(LANNER_WORKER_THREADS="many"),
         ),
     }
 

@@ -82,9 +82,18 @@ def launch(root: Path) -> dict[str, Proc]:
         "valid": start("flow", "validate", "valid", REPO / "examples", cwd=root, folder=root / "out-valid"),
         # the broken folder and the garbage files in one command: each start costs a second or two
         "broken": start(
-            "flow", "validate", broken,
-            "png.yml", "latin1.yml", "nul.yml", "empty.yml", "list.yml", "scalar.yml", "missing.yml",
-            cwd=root, folder=root / "out-broken",
+            "flow",
+            "validate",
+            broken,
+            "png.yml",
+            "latin1.yml",
+            "nul.yml",
+            "empty.yml",
+            "list.yml",
+            "scalar.yml",
+            "missing.yml",
+            cwd=root,
+            folder=root / "out-broken",
         ),
     }
 

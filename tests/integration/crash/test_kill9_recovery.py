@@ -54,7 +54,10 @@ def _free_port() -> int:
 def _start_server(env: dict[str, str], data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [LANNER, "server", "local", "--port", str(_free_port()), "--data-dir", str(data_dir)],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -96,7 +99,7 @@ async def test_kill9_mid_run_then_restart_loses_nothing(store: Store, backend: o
     for crash, threshold in enumerate((3, 15)):
         server = _start_server(env, data_dir, log)
         try:
-            await _poll(lambda: effects_at_least(threshold), 60, f"crash {crash}: {threshold} task effects")
+            await _poll(lambda n=threshold: effects_at_least(n), 60, f"crash {crash}: {threshold} task effects")
             await _poll(some_running, 30, "a running task")
         finally:
             os.killpg(server.pid, signal.SIGKILL)
@@ -104,6 +107,7 @@ async def test_kill9_mid_run_then_restart_loses_nothing(store: Store, backend: o
 
     server = _start_server(env, data_dir, log)
     try:
+
         async def all_terminal() -> bool:
             for execution_id in ids:
                 found = await store.get_execution(execution_id)

@@ -8,7 +8,8 @@ from ..harness import Harness
 
 
 async def test_sequential_outputs_flow_between_tasks(harness: Harness) -> None:
-    result = await harness.run("""
+    result = await harness.run(
+        """
 id: seq
 namespace: test.engine
 inputs:
@@ -29,7 +30,9 @@ outputs:
   - id: said
     type: STRING
     value: "{{ outputs.second.value }}"
-""", {"name": "ada"})
+""",
+        {"name": "ada"},
+    )
     assert result.state == State.SUCCESS
     assert result.outputs("second")["value"] == "HELLO ADA"
     assert result.execution.outputs == {"said": "HELLO ADA"}
@@ -40,7 +43,9 @@ outputs:
 
 
 async def test_parallel_runs_children_and_fans_in(harness: Harness) -> None:
-    children = "\n".join(f"      - id: p{i}\n        type: io.kestra.plugin.core.debug.Return\n        format: '{i}'" for i in range(6))
+    children = "\n".join(
+        f"      - id: p{i}\n        type: io.kestra.plugin.core.debug.Return\n        format: '{i}'" for i in range(6)
+    )
     result = await harness.run(f"""
 id: par
 namespace: test.engine
@@ -63,7 +68,8 @@ async def test_parallel_limit_is_respected(harness: Harness, tmp_path: object) -
     # each child records start/end times; with concurrent: 2 no three overlap
     children = "\n".join(
         f"      - id: s{i}\n        type: io.kestra.plugin.scripts.python.Script\n        script: |\n"
-        f"          import time; from kestra import Kestra\n          a = time.time(); time.sleep(0.3); Kestra.outputs({{'a': a, 'b': time.time()}})"
+        f"          import time; from kestra import Kestra\n"
+        f"          a = time.time(); time.sleep(0.3); Kestra.outputs({{'a': a, 'b': time.time()}})"
         for i in range(4)
     )
     result = await harness.run(f"""

@@ -75,9 +75,7 @@ async def test_search_filters_pages_and_counts(store: SqlStore) -> None:
     def ids(page: object) -> set[str]:
         return {e.id for e in page.results}  # type: ignore[attr-defined]
 
-    assert ids(await store.search_executions(ExecutionQuery(namespace="company.team"))) == {
-        made[i].id for i in (1, 3, 5)
-    }
+    assert ids(await store.search_executions(ExecutionQuery(namespace="company.team"))) == {made[i].id for i in (1, 3, 5)}
     assert ids(await store.search_executions(ExecutionQuery(flow_id="b"))) == {made[5].id, made[6].id}
     found = await store.search_executions(ExecutionQuery(namespace="company", states=[State.SUCCESS]))
     assert (found.total, ids(found)) == (3, {made[i].id for i in range(3)})

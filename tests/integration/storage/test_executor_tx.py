@@ -196,8 +196,9 @@ async def test_kill_jobs_cancels_waiting_jobs_and_flags_running_ones(store: SqlS
 
 async def test_running_count_and_oldest_queued(store: SqlStore) -> None:
     states = [State.RUNNING, State.PAUSED, State.KILLING, State.RETRYING, State.QUEUED, State.QUEUED, State.SUCCESS]
-    made = [execution(state=state, created=datetime(2030, 1, 1, tzinfo=UTC) + timedelta(minutes=i))
-            for i, state in enumerate(states)]
+    made = [
+        execution(state=state, created=datetime(2030, 1, 1, tzinfo=UTC) + timedelta(minutes=i)) for i, state in enumerate(states)
+    ]
     made.append(execution(flow_id="other", state=State.RUNNING))
     for ex in made:
         await store.create_execution(ex)

@@ -67,7 +67,7 @@ async def test_a_delayed_job_waits_for_its_time(store: SqlStore) -> None:
     assert await store.next_job_due() is None
 
 
-async def test_finishing_records_the_attempt_logs_labels_and_wakes_the_executor(store: SqlStore) -> None:
+async def test_finishing_records_the_attempt_and_logs_and_wakes_the_executor(store: SqlStore) -> None:
     ex, run = await queued_job(store)
     await _executor_wakes_for(store)
     (job,) = await store.claim_jobs("w1", [None], 10)
@@ -79,25 +79,22 @@ async def test_finishing_records_the_attempt_logs_labels_and_wakes_the_executor(
         LogEntry(ex.id, "WARN", "two", now, ex.namespace, ex.flow_id, run.task_id, run.id, 1),
     ]
 
-    finished = await store.finish_job(
-        job, JobResult(State.SUCCESS, attempt, outputs={"rows": 3}, labels={"team": "data"}), logs
-    )
+    finished = await store.finish_job(job, JobResult(State.SUCCESS, attempt, outputs={"rows": 3}), logs)
 
     assert finished is True
     assert await _executor_wakes_for(store) == [ex.id]
     found = await store.get_execution(ex.id)
     assert found is not None
-    assert found.execution.labels == {"team": "data", **ex.labels}
     (done,) = found.task_runs
     assert done.state is State.SUCCESS and done.outputs == {"rows": 3}
     assert done.attempts == [attempt]
     assert [h.state for h in done.history] == [State.CREATED, State.RUNNING, State.SUCCESS]
-    assert [e.message for e in await store.get_logs(ex.id)] == ["one", "two"]
+    assert await store.get_logs(ex.id) == logs
     assert await store.claim_jobs("w1", [None], 10) == []  # the job is gone
 
 
 async def test_labels_merge_with_existing_ones(store: SqlStore) -> None:
-    ex, _ = await queued_job(store)
+    ex, run = await queued_job(store)
     async with store.executor_transaction() as tx:
         loaded = await tx.load(ex.id)
         assert loaded is not None
@@ -105,10 +102,14 @@ async def test_labels_merge_with_existing_ones(store: SqlStore) -> None:
         await tx.save(loaded.execution, [])
     (job,) = await store.claim_jobs("w1", [None], 10)
 
-    await store.finish_job(job, JobResult(State.SUCCESS, ended_attempt(job), labels={"team": "data", "x": "y"}))
+    log = LogEntry(ex.id, "INFO", "labelled", datetime.now(UTC), task_run_id=run.id, attempt=1)
+    await store.finish_job(job, JobResult(State.SUCCESS, ended_attempt(job), {"o": 1}, labels={"team": "data", "x": "y"}), [log])
 
     found = await store.get_execution(ex.id)
     assert found is not None and found.execution.labels == {"env": "prod", "team": "data", "x": "y"}
+    assert (found.task_runs[0].state, found.task_runs[0].outputs) == (State.SUCCESS, {"o": 1})
+    assert await store.get_logs(ex.id) == [log]
+    assert await _executor_wakes_for(store) == [ex.id]
 
 
 async def test_a_late_finish_from_a_superseded_worker_is_rejected(store: SqlStore) -> None:
@@ -120,14 +121,19 @@ async def test_a_late_finish_from_a_superseded_worker_is_rejected(store: SqlStor
     await _executor_wakes_for(store)
     assert current.attempt == 2
 
-    late = JobResult(State.FAILED, ended_attempt(stale, State.FAILED), labels={"late": "yes"})
+    late = JobResult(State.FAILED, ended_attempt(stale, State.FAILED), {"late": True})
     log = LogEntry(ex.id, "ERROR", "late", datetime.now(UTC))
+    assert await store.finish_job(stale, late, [log]) is False
+    late.labels = {"late": "yes"}
+    assert await store.finish_job(stale, late, [log]) is False
+    late.state = State.RETRYING
     assert await store.finish_job(stale, late, [log]) is False
 
     found = await store.get_execution(ex.id)
     assert found is not None and "late" not in found.execution.labels
     (still_running,) = found.task_runs
     assert still_running.state is State.RUNNING and len(still_running.attempts) == 2
+    assert still_running.outputs is None
     assert await store.get_logs(ex.id) == []
     assert await _executor_wakes_for(store) == []  # nothing was queued either
     assert await store.finish_job(current, JobResult(State.SUCCESS, ended_attempt(current))) is True

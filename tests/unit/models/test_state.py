@@ -14,20 +14,23 @@ def test_terminal_states_never_move_on_their_own(state: State) -> None:
     assert all(not can_transition(state, other) for other in State if other != state)
 
 
-@pytest.mark.parametrize(("current", "target", "allowed"), [
-    (State.CREATED, State.RUNNING, True),
-    (State.CREATED, State.QUEUED, True),
-    (State.QUEUED, State.RUNNING, True),
-    (State.RUNNING, State.PAUSED, True),
-    (State.PAUSED, State.RUNNING, True),
-    (State.RUNNING, State.RETRYING, True),
-    (State.RETRYING, State.RUNNING, True),
-    (State.RUNNING, State.KILLING, True),
-    (State.KILLING, State.KILLED, True),
-    (State.KILLING, State.RUNNING, False),
-    (State.QUEUED, State.PAUSED, False),
-    (State.SUCCESS, State.RUNNING, False),
-])
+@pytest.mark.parametrize(
+    ("current", "target", "allowed"),
+    [
+        (State.CREATED, State.RUNNING, True),
+        (State.CREATED, State.QUEUED, True),
+        (State.QUEUED, State.RUNNING, True),
+        (State.RUNNING, State.PAUSED, True),
+        (State.PAUSED, State.RUNNING, True),
+        (State.RUNNING, State.RETRYING, True),
+        (State.RETRYING, State.RUNNING, True),
+        (State.RUNNING, State.KILLING, True),
+        (State.KILLING, State.KILLED, True),
+        (State.KILLING, State.RUNNING, False),
+        (State.QUEUED, State.PAUSED, False),
+        (State.SUCCESS, State.RUNNING, False),
+    ],
+)
 def test_transition_table(current: State, target: State, allowed: bool) -> None:
     assert can_transition(current, target) is allowed
 

@@ -79,17 +79,19 @@ def execution_row(execution: Execution) -> dict[str, Any]:
         "parent_id": execution.parent_id,
         "created": execution.created,
         "ended": execution.end_date,
-        "data": encode({
-            "inputs": execution.inputs,
-            "labels": execution.labels,
-            "variables": execution.variables,
-            "outputs": execution.outputs,
-            "trigger": execution.trigger,
-            "history": [change.to_json() for change in execution.history],
-            "meta": execution.meta,
-            "parent_task_run_id": execution.parent_task_run_id,
-            "original_id": execution.original_id,
-        }),
+        "data": encode(
+            {
+                "inputs": execution.inputs,
+                "labels": execution.labels,
+                "variables": execution.variables,
+                "outputs": execution.outputs,
+                "trigger": execution.trigger,
+                "history": [change.to_json() for change in execution.history],
+                "meta": execution.meta,
+                "parent_task_run_id": execution.parent_task_run_id,
+                "original_id": execution.original_id,
+            }
+        ),
     }
 
 
@@ -126,12 +128,14 @@ def task_run_row(task_run: TaskRun) -> dict[str, Any]:
         "iteration": task_run.iteration,
         "state": task_run.state.value,
         "attempt_count": len(task_run.attempts),
-        "data": encode({
-            "attempts": [attempt.to_json() for attempt in task_run.attempts],
-            "outputs": task_run.outputs,
-            "history": [change.to_json() for change in task_run.history],
-            "meta": task_run.meta,
-        }),
+        "data": encode(
+            {
+                "attempts": [attempt.to_json() for attempt in task_run.attempts],
+                "outputs": task_run.outputs,
+                "history": [change.to_json() for change in task_run.history],
+                "meta": task_run.meta,
+            }
+        ),
     }
 
 

@@ -64,8 +64,12 @@ class Database(Protocol):
     schema: str | None
     notifier: Notifier
 
-    async def write(self, fn: Callable[[Tx], T]) -> T:
-        """Run ``fn`` in one write transaction (rolled back instead if it calls ``tx.abort()``)."""
+    async def write(self, fn: Callable[[Tx], T], *, one_statement: bool = False) -> T:
+        """Run ``fn`` in one write transaction (rolled back instead if it calls ``tx.abort()``).
+
+        ``one_statement``: ``fn`` runs a single statement, atomic by itself; PostgreSQL then
+        skips the BEGIN and COMMIT round trips.
+        """
         ...
 
     async def read(self, fn: Callable[[Connection], T]) -> T: ...

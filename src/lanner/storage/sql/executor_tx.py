@@ -72,9 +72,7 @@ _DUE = or_(_q.c.not_before.is_(None), _q.c.not_before <= _NOW)
 
 _INSERT_EXECUTION = insert(_e)
 _INSERT_MESSAGE = insert(_q)
-_DUE_BY_EXECUTION = (
-    select(_q.c.execution_id, func.min(_q.c.id).label("first")).where(_DUE).group_by(_q.c.execution_id).subquery()
-)
+_DUE_BY_EXECUTION = select(_q.c.execution_id, func.min(_q.c.id).label("first")).where(_DUE).group_by(_q.c.execution_id).subquery()
 #: executions with due messages, oldest message first, locked; others' locked ones skipped
 _CLAIM = (
     select(_e)
@@ -83,17 +81,11 @@ _CLAIM = (
     .limit(bindparam("limit", type_=Integer()))
     .with_for_update(of=_e, skip_locked=True)
 )
-_CONSUME = (
-    delete(_q).where(_q.c.execution_id.in_(_IDS), _DUE).returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
-)
+_CONSUME = delete(_q).where(_q.c.execution_id.in_(_IDS), _DUE).returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
 _TASK_RUNS = select(task_runs).where(task_runs.c.execution_id.in_(_IDS)).order_by(task_runs.c.seq)
 _EXECUTION = select(_e).where(_e.c.id == bindparam("id"))
-_CANCEL_JOBS = (
-    delete(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_(None)).returning(_j.c.task_run_id)
-)
-_FLAG_JOBS = (
-    update(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_not(None)).values(kill_requested=True)
-)
+_CANCEL_JOBS = delete(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_(None)).returning(_j.c.task_run_id)
+_FLAG_JOBS = update(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_not(None)).values(kill_requested=True)
 _RUNNING_COUNT = (
     select(func.count())
     .select_from(_e)
@@ -105,8 +97,7 @@ _RUNNING_COUNT = (
 )
 _OLDEST_QUEUED = (
     select(_e.c.id)
-    .where(_e.c.namespace == bindparam("namespace"), _e.c.flow_id == bindparam("flow_id"),
-           _e.c.state == State.QUEUED.value)
+    .where(_e.c.namespace == bindparam("namespace"), _e.c.flow_id == bindparam("flow_id"), _e.c.state == State.QUEUED.value)
     .order_by(_e.c.created, _e.c.id)
     .limit(bindparam("limit", type_=Integer()))
 )
@@ -280,4 +271,3 @@ class SqlExecutorTx:
 
     async def load(self, execution_id: str) -> ClaimedExecution | None:
         return await self._run(partial(_load, execution_id=execution_id))
-

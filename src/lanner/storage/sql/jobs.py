@@ -1,4 +1,4 @@
-"""The worker side: claim jobs (a new attempt each), finish them (fenced), hand back lost ones.
+"""The worker side: claim jobs (a new attempt each), hand back lost ones (finishing: ``finish.py``).
 
 Lock order as in ``executor_tx``: executions, then worker jobs, then task runs.
 """
@@ -10,17 +10,17 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, false, insert, or_, select, text, update
+from sqlalchemy import Integer, bindparam, false, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from lanner.models.execution import Attempt, LogEntry, StateChange
 from lanner.models.state import State
-from lanner.storage.ports import JobResult, WorkerJob
+from lanner.storage.ports import WorkerJob
 from lanner.storage.sql import codec
 from lanner.storage.sql.database import Tx
-from lanner.storage.sql.schema import execution_queue, executions, logs, task_runs, worker_jobs, workers
+from lanner.storage.sql.schema import logs, task_runs, worker_jobs, workers
 
-__all__ = ["LOST_ATTEMPT_ERROR", "claim_jobs", "finish_job", "insert_logs", "requeue_lost_jobs"]
+__all__ = ["LOST_ATTEMPT_ERROR", "claim_jobs", "insert_logs", "requeue_lost_jobs"]
 
 LOST_ATTEMPT_ERROR = "worker lost; attempt resubmitted"
 _UNFINISHED = (State.RUNNING, State.CREATED)
@@ -45,16 +45,7 @@ _UPDATE_TASK_RUN = (
 
 
 _NOW = bindparam("now", type_=_j.c.not_before.type)
-_INSERT_JOB = insert(_j)
-_INSERT_MESSAGE = insert(execution_queue)
 _INSERT_LOGS = insert(logs)
-_RELEASE_FENCED = (
-    delete(_j)
-    .where(_j.c.task_run_id == bindparam("id"), _j.c.worker_id == bindparam("worker"),
-           _j.c.attempt == bindparam("attempt"))
-    .returning(_j.c.payload, _j.c.worker_group)
-)
-_TASK_RUN_FOR_UPDATE = select(_t).where(_t.c.id == bindparam("id")).with_for_update()
 _MARK_DEAD = (
     update(workers)
     .where(workers.c.dead.is_(False), workers.c.heartbeat < bindparam("cutoff", type_=workers.c.heartbeat.type))
@@ -66,16 +57,6 @@ _RELEASE_LOST = (
     .where(_j.c.worker_id.is_not(None), _j.c.worker_id.not_in(select(workers.c.id).where(workers.c.dead.is_(False))))
     .values(worker_id=None, claimed_at=None)
 )
-# data.labels updated with new labels in SQL: no read, no lost update.
-_MERGE_LABELS = {
-    "postgresql": "jsonb_set(data, '{labels}', coalesce(data->'labels', '{}'::jsonb) || CAST(:labels AS jsonb))",
-    "sqlite": "json_set(data, '$.labels', json(json_patch(coalesce(json_extract(data, '$.labels'), '{}'), :labels)))",
-}
-
-
-@lru_cache(maxsize=8)
-def _merge_labels(dialect: str) -> Any:
-    return update(executions).where(executions.c.id == bindparam("b_id")).values(data=text(_MERGE_LABELS[dialect]))
 
 
 @lru_cache(maxsize=64)
@@ -101,9 +82,7 @@ def _claimable(groups: tuple[str | None, ...]) -> Any:
     )
 
 
-def claim_jobs(
-    tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int, now: datetime
-) -> list[WorkerJob]:
+def claim_jobs(tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int, now: datetime) -> list[WorkerJob]:
     rows = tx.conn.execute(_claimable(tuple(groups)), {"now": now, "limit": limit}).all()
     if not rows:
         return []
@@ -121,9 +100,7 @@ def claim_jobs(
         run.attempts.append(Attempt(number, State.RUNNING, [StateChange(State.RUNNING, now)], worker_id))
         run.set_state(State.RUNNING, now)
         encoded = codec.task_run_row(run)
-        run_updates.append(
-            {"b_id": run.id, "b_state": encoded["state"], "b_attempts": number, "b_data": encoded["data"]}
-        )
+        run_updates.append({"b_id": run.id, "b_state": encoded["state"], "b_attempts": number, "b_data": encoded["data"]})
         job_updates.append({"b_id": run.id, "b_worker": worker_id, "b_now": now, "b_attempt": number})
         claimed.append(
             WorkerJob(
@@ -140,51 +117,6 @@ def claim_jobs(
     tx.conn.execute(_CLAIM_JOB, job_updates)
     tx.conn.execute(_UPDATE_TASK_RUN, run_updates)
     return claimed
-
-
-def finish_job(
-    tx: Tx, dialect: str, job: WorkerJob, result: JobResult, entries: Sequence[LogEntry], now: datetime
-) -> bool:
-    """Record the attempt's end; False (transaction aborted) when the job is no longer this worker's."""
-    conn = tx.conn
-    if result.labels:
-        # First, as the executor does: executions are locked before jobs and task runs.
-        conn.execute(_merge_labels(dialect), {"b_id": job.execution_id, "labels": codec.dumps(result.labels)})
-    held = conn.execute(
-        _RELEASE_FENCED, {"id": job.task_run_id, "worker": job.worker_id, "attempt": job.attempt}
-    ).first()
-    if held is None:
-        tx.abort()
-        return False
-    row = conn.execute(_TASK_RUN_FOR_UPDATE, {"id": job.task_run_id}).first()
-    if row is not None:
-        run = codec.task_run_from_row(row)
-        if run.attempts:
-            run.attempts[-1] = result.attempt
-        else:
-            run.attempts.append(result.attempt)
-        run.set_state(result.state, now)
-        run.outputs = result.outputs
-        encoded = codec.task_run_row(run)
-        conn.execute(
-            _UPDATE_TASK_RUN,
-            {"b_id": run.id, "b_state": encoded["state"], "b_attempts": len(run.attempts), "b_data": encoded["data"]},
-        )
-    if result.state is State.RETRYING:
-        retry = WorkerJob(
-            task_run_id=job.task_run_id,
-            execution_id=job.execution_id,
-            attempt=job.attempt,
-            payload=held.payload,
-            worker_group=held.worker_group,
-            not_before=result.retry_at,
-        )
-        conn.execute(_INSERT_JOB, codec.job_row(retry, now))
-        tx.signal("worker")
-    insert_logs(tx, entries)
-    conn.execute(_INSERT_MESSAGE, {"execution_id": job.execution_id})
-    tx.signal("executor")
-    return True
 
 
 def insert_logs(tx: Tx, entries: Sequence[LogEntry]) -> None:

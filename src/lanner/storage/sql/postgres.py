@@ -30,6 +30,11 @@ def _call(_conn: Connection, fn: Callable[..., T], *args: Any) -> T:
     return fn(*args)
 
 
+def _autocommit(conn: Connection, fn: Callable[[Tx], T]) -> tuple[T, set[str]]:
+    tx = Tx(conn)
+    return fn(tx), tx.signals
+
+
 class PostgresDatabase:
     """``Database`` on PostgreSQL (see ``database.py``)."""
 
@@ -44,15 +49,20 @@ class PostgresDatabase:
         self._engine = create_async_engine(
             url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, json_serializer=dumps
         )
-        # Reads run as autocommit statements: no BEGIN/ROLLBACK round trips.
-        self._read_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Reads, and writes of one statement, run as autocommit statements: no BEGIN/COMMIT
+        # round trips.
+        self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.notifier = Notifier(dsn, schema)
 
-    async def write(self, fn: Callable[[Tx], T]) -> T:
+    async def write(self, fn: Callable[[Tx], T], *, one_statement: bool = False) -> T:
         try:
-            async with self._engine.connect() as conn:
-                result, signals = await conn.run_sync(in_transaction, fn)
+            if one_statement:
+                async with self._autocommit.connect() as conn:
+                    result, signals = await conn.run_sync(_autocommit, fn)
+            else:
+                async with self._engine.connect() as conn:
+                    result, signals = await conn.run_sync(in_transaction, fn)
         except DBAPIError as exc:
             raise storage_error(self.dialect, exc) from exc
         for channel in signals:
@@ -61,7 +71,7 @@ class PostgresDatabase:
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         try:
-            async with self._read_engine.connect() as conn:
+            async with self._autocommit.connect() as conn:
                 return await conn.run_sync(fn)
         except DBAPIError as exc:
             raise storage_error(self.dialect, exc) from exc

@@ -25,7 +25,7 @@ from lanner.storage.ports import (
     StoredFlow,
     WorkerJob,
 )
-from lanner.storage.sql import codec, jobs
+from lanner.storage.sql import codec, finish, jobs
 from lanner.storage.sql.database import Clock, Database, Tx, parse_url
 from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_execution, upsert_statement
 from lanner.storage.sql.migrate import run_migrations
@@ -47,9 +47,7 @@ def _in_namespace(column: Any, namespace: str) -> Any:
 
 _NOW = bindparam("now", type_=execution_queue.c.not_before.type)
 _NEXT_MESSAGE = select(func.min(execution_queue.c.not_before)).where(execution_queue.c.not_before > _NOW)
-_NEXT_JOB = select(func.min(worker_jobs.c.not_before)).where(
-    worker_jobs.c.worker_id.is_(None), worker_jobs.c.not_before > _NOW
-)
+_NEXT_JOB = select(func.min(worker_jobs.c.not_before)).where(worker_jobs.c.worker_id.is_(None), worker_jobs.c.not_before > _NOW)
 _HEARTBEAT = (
     update(workers)
     .where(workers.c.id == bindparam("b_id"), workers.c.dead.is_(False))
@@ -120,8 +118,14 @@ class SqlStore:
             saved = StoredFlow(namespace, flow_id, (latest.revision if latest else 0) + 1, source, False, now)
             tx.conn.execute(
                 insert(flows),
-                {"namespace": namespace, "id": flow_id, "revision": saved.revision, "source": source,
-                 "deleted": False, "updated": now},
+                {
+                    "namespace": namespace,
+                    "id": flow_id,
+                    "revision": saved.revision,
+                    "source": source,
+                    "deleted": False,
+                    "updated": now,
+                },
             )
             return saved
 
@@ -150,9 +154,7 @@ class SqlStore:
             select(flows)
             .join(
                 newest,
-                (flows.c.namespace == newest.c.namespace)
-                & (flows.c.id == newest.c.id)
-                & (flows.c.revision == newest.c.revision),
+                (flows.c.namespace == newest.c.namespace) & (flows.c.id == newest.c.id) & (flows.c.revision == newest.c.revision),
             )
             .where(flows.c.deleted.is_(False))
             .order_by(flows.c.namespace, flows.c.id)
@@ -165,15 +167,10 @@ class SqlStore:
 
     async def delete_flow(self, namespace: str, flow_id: str) -> bool:
         """Mark the latest revision deleted; saving the flow again starts a new revision."""
-        newest = (
-            select(func.max(flows.c.revision))
-            .where(flows.c.namespace == namespace, flows.c.id == flow_id)
-            .scalar_subquery()
-        )
+        newest = select(func.max(flows.c.revision)).where(flows.c.namespace == namespace, flows.c.id == flow_id).scalar_subquery()
         mark = (
             update(flows)
-            .where(flows.c.namespace == namespace, flows.c.id == flow_id, flows.c.revision == newest,
-                   flows.c.deleted.is_(False))
+            .where(flows.c.namespace == namespace, flows.c.id == flow_id, flows.c.revision == newest, flows.c.deleted.is_(False))
             .values(deleted=True, updated=self.clock())
         )
         return await self._db.write(lambda tx: bool(tx.conn.execute(mark).rowcount))
@@ -253,8 +250,7 @@ class SqlStore:
 
     async def register_worker(self, worker_id: str, group: str | None, hostname: str) -> None:
         now = self.clock()
-        row = {"id": worker_id, "worker_group": group, "hostname": hostname, "started": now, "heartbeat": now,
-               "dead": False}
+        row = {"id": worker_id, "worker_group": group, "hostname": hostname, "started": now, "heartbeat": now, "dead": False}
         stmt = upsert_statement(self.dialect, workers, ("id",), tuple(row))
         await self._db.write(lambda tx: tx.conn.execute(stmt, row))
 
@@ -277,13 +273,17 @@ class SqlStore:
 
     async def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int) -> list[WorkerJob]:
         """Due jobs of these groups (``None``: jobs without a group), oldest first."""
-        return await self._db.write(
-            partial(jobs.claim_jobs, worker_id=worker_id, groups=groups, limit=limit, now=self.clock())
-        )
+        return await self._db.write(partial(jobs.claim_jobs, worker_id=worker_id, groups=groups, limit=limit, now=self.clock()))
 
     async def finish_job(self, job: WorkerJob, result: JobResult, logs: Sequence[LogEntry] = ()) -> bool:
+        now = self.clock()
+        if finish.one_statement_possible(self.dialect, result):
+            return await self._db.write(
+                partial(finish.finish_job_in_one_statement, job=job, result=result, entries=logs, now=now),
+                one_statement=True,
+            )
         return await self._db.write(
-            partial(jobs.finish_job, dialect=self.dialect, job=job, result=result, entries=logs, now=self.clock())
+            partial(finish.finish_job, dialect=self.dialect, job=job, result=result, entries=logs, now=now)
         )
 
     async def kill_requested(self, worker_id: str) -> list[str]:
@@ -293,8 +293,7 @@ class SqlStore:
         """Declare workers silent for ``dead_after_seconds`` dead and release the jobs held by
         dead or unknown workers (``all_workers``: every claimed job, at a local restart)."""
         return await self._db.write(
-            partial(jobs.requeue_lost_jobs, dead_after_seconds=dead_after_seconds, all_workers=all_workers,
-                    now=self.clock())
+            partial(jobs.requeue_lost_jobs, dead_after_seconds=dead_after_seconds, all_workers=all_workers, now=self.clock())
         )
 
     async def next_job_due(self) -> datetime | None:
@@ -337,8 +336,13 @@ class SqlStore:
 
     async def kv_set(self, entry: KVEntry) -> None:
         now = self.clock()
-        row = {"namespace": entry.namespace, "key": entry.key, "value": entry.value,
-               "expires_at": entry.expires_at, "updated": now}
+        row = {
+            "namespace": entry.namespace,
+            "key": entry.key,
+            "value": entry.value,
+            "expires_at": entry.expires_at,
+            "updated": now,
+        }
         stmt = upsert_statement(self.dialect, kv, ("namespace", "key"), tuple(row))
         purge = delete(kv).where(kv.c.namespace == entry.namespace, kv.c.expires_at <= now)
 

@@ -52,9 +52,7 @@ class _Flowable(FlowableTask):
 class Sequential(_Flowable):
     """Run tasks one after another; stop at the first failure."""
 
-    type: Literal[
-        "lanner.core.Sequential", "io.kestra.plugin.core.flow.Sequential", "io.kestra.core.tasks.flows.Sequential"
-    ]
+    type: Literal["lanner.core.Sequential", "io.kestra.plugin.core.flow.Sequential", "io.kestra.core.tasks.flows.Sequential"]
     tasks: list[AnyTask] = Field(min_length=1, description="Tasks to run in order.")
 
     def branches(self) -> dict[str, list[Task]]:
@@ -81,7 +79,9 @@ class Parallel(_Flowable):
 class AllowFailure(_Flowable):
     """Run tasks in order; a failure among them ends this task in WARNING and the flow goes on."""
 
-    type: Literal["lanner.core.AllowFailure", "io.kestra.plugin.core.flow.AllowFailure", "io.kestra.core.tasks.flows.AllowFailure"]
+    type: Literal[
+        "lanner.core.AllowFailure", "io.kestra.plugin.core.flow.AllowFailure", "io.kestra.core.tasks.flows.AllowFailure"
+    ]
     tasks: list[AnyTask] = Field(min_length=1, description="Tasks whose failure is tolerated.")
 
     def branches(self) -> dict[str, list[Task]]:
@@ -206,7 +206,9 @@ class Switch(_Flowable):
     type: Literal["lanner.core.Switch", "io.kestra.plugin.core.flow.Switch", "io.kestra.core.tasks.flows.Switch"]
     value: str = Field(description="Expression whose result selects the case.", examples=["{{ inputs.region }}"])
     cases: dict[str, list[AnyTask]] = Field(
-        default_factory=dict, description="Tasks for each possible value.", examples=[{"eu": [{"id": "eu", "type": "lanner.core.Log", "message": "EU"}]}]
+        default_factory=dict,
+        description="Tasks for each possible value.",
+        examples=[{"eu": [{"id": "eu", "type": "lanner.core.Log", "message": "EU"}]}],
     )
     defaults: list[AnyTask] | None = Field(default=None, description="Tasks run when no case matches.")
 
@@ -230,7 +232,9 @@ class DagTask(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     task: AnyTask = Field(description="The task.")
-    dependsOn: list[str] | None = Field(default=None, description="Ids of the tasks that must succeed first.", examples=[["extract"]])
+    dependsOn: list[str] | None = Field(
+        default=None, description="Ids of the tasks that must succeed first.", examples=[["extract"]]
+    )
 
 
 class Dag(_Flowable):
@@ -247,5 +251,3 @@ class Dag(_Flowable):
         tasks = [entry.task for entry in self.tasks]
         depends = {entry.task.id: entry.dependsOn or [] for entry in self.tasks}
         return run_dag(tasks, depends, runs, self.concurrent, view.value)
-
-

@@ -26,7 +26,9 @@ class Subflow(ExecutableTask):
     namespace: str = Field(description="Namespace of the flow to start.", examples=["company.team"])
     flowId: str = Field(description="Id of the flow to start.", examples=["load_orders"])
     revision: int | None = Field(default=None, description="Revision to run; the latest when unset.")
-    inputs: dict[str, Any] | None = Field(default=None, description="Inputs of the child execution (expressions allowed).", examples=[{"date": "{{ inputs.date }}"}])
+    inputs: dict[str, Any] | None = Field(
+        default=None, description="Inputs of the child execution (expressions allowed).", examples=[{"date": "{{ inputs.date }}"}]
+    )
     labels: dict[str, str] | list[dict[str, str]] | None = Field(default=None, description="Labels of the child execution.")
     wait: bool = Field(default=True, description="Wait for the child execution to end before going on.")
     transmitFailed: bool = Field(default=True, description="When waiting, a failed child execution fails this task.")
