@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 from lanner import __version__
+from lanner.api.deps import engine_of
+from lanner.api.routes import ROUTERS
 from lanner.bootstrap import load_flow_dirs, open_engine
 from lanner.engine.engine import Engine
-from lanner.errors import NotFoundError
 from lanner.settings import Settings, load_settings
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -64,15 +65,10 @@ def _safe_url(settings: Settings) -> str:
     return url
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
 def _build(app: FastAPI) -> FastAPI:
     @app.get("/", response_class=HTMLResponse)
     async def home(request: Request) -> str:
-        flows = await _engine(request).store.list_flows()
+        flows = await engine_of(request).store.list_flows()
         rows = "".join(f"<li><code>{escape(f.namespace)}.{escape(f.id)}</code> (revision {f.revision})</li>" for f in flows)
         return (
             "<!doctype html><html><head><meta charset='utf-8'><title>Lanner</title></head><body>"
@@ -84,17 +80,8 @@ def _build(app: FastAPI) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {"status": "UP", "version": __version__}
 
-    @app.get("/api/v1/flows/search")
-    async def search_flows(request: Request, namespace: str | None = None) -> dict[str, Any]:
-        flows = await _engine(request).store.list_flows(namespace)
-        return {"results": [{"id": f.id, "namespace": f.namespace, "revision": f.revision} for f in flows], "total": len(flows)}
-
-    @app.get("/api/v1/executions/{execution_id}")
-    async def get_execution(request: Request, execution_id: str) -> dict[str, Any]:
-        try:
-            found = await _engine(request).get(execution_id)
-        except NotFoundError as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
-        return found.execution.to_api(found.task_runs)
+    for router in ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1/main", include_in_schema=False)
 
     return app

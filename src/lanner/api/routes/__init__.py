@@ -1,0 +1,13 @@
+"""API v1 route modules. Each module exposes ``router`` (a FastAPI ``APIRouter``); ``ROUTERS``
+lists them in the order they are mounted. Every router is served at ``/api/v1`` and again at
+``/api/v1/main`` (Kestra's default tenant), so Kestra clients work unchanged."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lanner.api.routes import executions, flows
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [flows.router, executions.router]
