@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from lanner.engine.engine import Engine, EngineOptions
+from lanner.engine.secrets import secret_backend
 from lanner.errors import FlowValidationError, Issue
 from lanner.settings import Settings
 from lanner.storage.files import LocalFileStorage
@@ -42,7 +43,7 @@ async def open_engine(settings: Settings, *, local: bool = True, start: bool = T
             worker_dead_after=settings.worker.dead_after,
             local=local,
         )
-        engine = Engine(store, files, options)
+        engine = Engine(store, files, options, secrets=secret_backend(settings.secrets.backend))
         if start:
             await engine.start()
         try:

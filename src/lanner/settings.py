@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -27,6 +27,45 @@ class _Section(BaseModel):
 class ServerSettings(_Section):
     host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(default=8080, ge=1, le=65535, description="Port of the HTTP server.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser (none: no CORS headers)."
+    )
+
+
+class BasicAuthSettings(_Section):
+    username: str | None = Field(default=None, description="User name of HTTP basic authentication.")
+    password: SecretStr | None = Field(default=None, description="Password of HTTP basic authentication.")
+
+    @model_validator(mode="after")
+    def _both_or_none(self) -> BasicAuthSettings:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("set both auth.basic.username and auth.basic.password, or neither")
+        if self.password is not None and not self.password.get_secret_value():
+            raise ValueError("auth.basic.password must not be empty")
+        return self
+
+
+class AuthSettings(_Section):
+    basic: BasicAuthSettings = Field(default_factory=BasicAuthSettings)
+    tokens: list[SecretStr] = Field(default_factory=list, description="API tokens accepted as `Authorization: Bearer <token>`.")
+
+    @model_validator(mode="after")
+    def _no_empty_token(self) -> AuthSettings:
+        if any(len(token.get_secret_value()) < 16 for token in self.tokens):
+            raise ValueError("every token in auth.tokens must be at least 16 characters long")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the API requires credentials."""
+        return self.basic.username is not None or bool(self.tokens)
+
+
+class SecretsSettings(_Section):
+    backend: Literal["env"] = Field(
+        default="env",
+        description="Where `secret('NAME')` reads secrets: `env` reads LANNER_SECRET_NAME (plain) or SECRET_NAME (base64).",
+    )
 
 
 class WorkerSettings(_Section):
@@ -57,6 +96,8 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    secrets: SecretsSettings = Field(default_factory=SecretsSettings)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'lanner.db').resolve()}"
@@ -69,21 +110,30 @@ class Settings(_Section):
 
 
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    return _section_overrides(Settings, "LANNER", environ)
+
+
+def _section_overrides(model: type[BaseModel], prefix: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Values of ``model``'s keys from ``PREFIX_KEY`` variables, sections recursively; lists
+    are comma-separated (``flows_dirs``: path-separated)."""
     out: dict[str, Any] = {}
-    for name, field in Settings.model_fields.items():
+    for name, field in model.model_fields.items():
+        variable = f"{prefix}_{name}".upper()
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, _Section):
-            section: dict[str, Any] = {}
-            for sub in annotation.model_fields:
-                value = environ.get(f"LANNER_{name}_{sub}".upper())
-                if value is not None:
-                    section[sub] = value.split(",") if sub == "groups" else value
+            section = _section_overrides(annotation, variable, environ)
             if section:
                 out[name] = section
+            continue
+        value = environ.get(variable)
+        if value is None:
+            continue
+        if name == "flows_dirs":
+            out[name] = value.split(os.pathsep)
+        elif get_origin(annotation) is list:
+            out[name] = [item.strip() for item in value.split(",") if item.strip()]
         else:
-            value = environ.get(f"LANNER_{name}".upper())
-            if value is not None:
-                out[name] = value.split(os.pathsep) if name == "flows_dirs" else value
+            out[name] = value
     return out
 
 

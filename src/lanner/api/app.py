@@ -14,10 +14,15 @@ from html import escape
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 
 from lanner import __version__
+from lanner.api.auth import AuthMiddleware, Credentials
 from lanner.api.deps import engine_of
+from lanner.api.errors import install_error_handlers
+from lanner.api.masking import MaskSecretsMiddleware
+from lanner.api.metrics import install_metrics
 from lanner.api.routes import ROUTERS
 from lanner.bootstrap import load_flow_dirs, open_engine
 from lanner.engine.engine import Engine
@@ -46,15 +51,16 @@ def create_app_from_env() -> FastAPI:
     return _build(
         FastAPI(
             title="Lanner", version=__version__, openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", lifespan=lifespan
-        )
+        ),
+        settings,
     )
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The app serving an engine started and stopped by the caller."""
+def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
+    """The app serving an engine started and stopped by the caller (``settings``: auth and CORS)."""
     app = FastAPI(title="Lanner", version=__version__, openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs")
     app.state.engine = engine
-    return _build(app)
+    return _build(app, settings or Settings())
 
 
 def _safe_url(settings: Settings) -> str:
@@ -65,7 +71,30 @@ def _safe_url(settings: Settings) -> str:
     return url
 
 
-def _build(app: FastAPI) -> FastAPI:
+def _secure(app: FastAPI, settings: Settings) -> None:
+    """Secret masking inside, authentication around it, CORS (only when configured) outermost."""
+
+    def known_secrets() -> list[str]:
+        engine: Engine | None = getattr(app.state, "engine", None)
+        return engine.secrets.known_values() if engine is not None else []
+
+    app.add_middleware(MaskSecretsMiddleware, known_secrets=known_secrets)
+    credentials = Credentials.from_settings(settings.auth)
+    if credentials.enabled:
+        app.add_middleware(AuthMiddleware, credentials=credentials)
+    if settings.server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            allow_credentials=credentials.enabled,
+        )
+
+
+def _build(app: FastAPI, settings: Settings) -> FastAPI:
+    _secure(app, settings)
+
     @app.get("/", response_class=HTMLResponse)
     async def home(request: Request) -> str:
         flows = await engine_of(request).store.list_flows()
@@ -80,6 +109,8 @@ def _build(app: FastAPI) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {"status": "UP", "version": __version__}
 
+    install_error_handlers(app)
+    install_metrics(app)
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1")
         app.include_router(router, prefix="/api/v1/main", include_in_schema=False)

@@ -11,6 +11,7 @@ from rich.table import Table
 from lanner.flows import flow_json_schema
 from lanner.models.plugin import type_names
 from lanner.models.registry import default_registry
+from lanner.triggers.conditions import CONDITION_TYPES
 
 __all__ = ["app"]
 
@@ -25,13 +26,18 @@ def schema() -> None:
 
 @app.command("list")
 def list_plugins() -> None:
-    """List task and trigger types with their Kestra aliases."""
+    """List task, trigger and trigger condition types with their Kestra aliases."""
     registry = default_registry()
     table = Table("kind", "type", "aliases", "plugin")
     for kind, classes in (("task", registry.task_classes()), ("trigger", registry.trigger_classes())):
         for cls in classes:
             names = type_names(cls)
             table.add_row(kind, names[0], "\n".join(names[1:]), registry.origin.get(names[0], ""))
+    conditions: dict[type, list[str]] = {}
+    for name, cls in CONDITION_TYPES.items():
+        conditions.setdefault(cls, []).append(name)
+    for names in conditions.values():
+        table.add_row("condition", names[0], "\n".join(names[1:]), "core")
     console = Console()
     if not console.is_terminal:  # piped: rich would cut type names at 80 columns; the table takes the width it needs
         console.width = 10_000

@@ -16,9 +16,11 @@ from typing import Any
 
 from lanner.engine.executor import Executor
 from lanner.engine.flow_index import FlowCache
-from lanner.engine.secrets import EnvSecrets
+from lanner.engine.scheduler import Scheduler, SchedulerOptions
+from lanner.engine.secrets import EnvSecrets, SecretBackend
+from lanner.engine.trigger_runs import Launcher
 from lanner.engine.worker import Worker
-from lanner.errors import ConflictError, NotFoundError
+from lanner.errors import ConflictError, InputError, Issue, NotFoundError
 from lanner.expressions import Renderer
 from lanner.flows import parse_flow
 from lanner.models.execution import Execution, TaskRun, utcnow
@@ -29,7 +31,10 @@ from lanner.models.state import State
 from lanner.storage.files import FileStorage
 from lanner.storage.ports import ClaimedExecution, Store, StoredFlow
 
-__all__ = ["Engine", "EngineOptions"]
+__all__ = ["CHANGEABLE_STATES", "Engine", "EngineOptions"]
+
+#: the states a user may give a task run by hand (``Engine.change_state``)
+CHANGEABLE_STATES = frozenset({State.SUCCESS, State.WARNING, State.FAILED})
 
 
 @dataclass
@@ -45,6 +50,9 @@ class EngineOptions:
     worker_dead_after: float = 30.0
     #: single-process mode: at start, hand back jobs left running by a previous (killed) process
     local: bool = True
+    #: fire the triggers of deployed flows (schedules, flow triggers, polling triggers)
+    run_scheduler: bool = True
+    scheduler: SchedulerOptions = field(default_factory=SchedulerOptions)
 
 
 class Engine:
@@ -56,14 +64,14 @@ class Engine:
         *,
         registry: Registry | None = None,
         clock: Callable[[], datetime] = utcnow,
-        secrets: EnvSecrets | None = None,
+        secrets: SecretBackend | None = None,
     ) -> None:
         self.store = store
         self.files = files
         self.options = options
         self.registry = registry or default_registry()
         self.clock = clock
-        self.secrets = secrets or EnvSecrets()
+        self.secrets: SecretBackend = secrets or EnvSecrets()
         self.renderer = Renderer()
         self.flows = FlowCache(store)
         self._finished = asyncio.Condition()
@@ -91,7 +99,10 @@ class Engine:
             idle_poll=options.idle_poll,
             on_finished=self._notify_finished,
             dispatch=self.worker if options.run_worker and options.run_executor else None,
+            kv_read=store.kv_get,
+            secrets=self.secrets,
         )
+        self.scheduler = Scheduler(store, self.flows, Launcher(self.renderer, functions), clock, options.scheduler)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -106,6 +117,8 @@ class Engine:
             self._tasks.append(asyncio.create_task(self.executor.run_forever(self._stop)))
             if not self.options.local:
                 self._tasks.append(asyncio.create_task(self._watch_workers()))
+        if self.options.run_scheduler:
+            self._tasks.append(asyncio.create_task(self.scheduler.run_forever(self._stop)))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -122,6 +135,8 @@ class Engine:
                 await asyncio.wait_for(self._stop.wait(), max(self.options.worker_dead_after / 3, 1.0))
 
     def _notify_finished(self, execution: Execution) -> None:
+        self.scheduler.wake()  # Flow triggers react to ended executions
+
         async def wake() -> None:
             async with self._finished:
                 self._finished.notify_all()
@@ -132,7 +147,9 @@ class Engine:
     async def deploy(self, source: str, *, filename: str | None = None) -> StoredFlow:
         """Validate a flow's YAML (every error at once) and store it as a new revision."""
         flow = parse_flow(source, filename=filename, registry=self.registry)
-        return await self.store.save_flow(flow.namespace, flow.id, source)
+        stored = await self.store.save_flow(flow.namespace, flow.id, source)
+        self.flows.saved(flow.namespace, flow.id)
+        return stored
 
     # ------------------------------------------------------------------ executions
     async def submit(
@@ -144,15 +161,19 @@ class Engine:
         labels: Mapping[str, str] | None = None,
         revision: int | None = None,
         trigger: dict[str, Any] | None = None,
+        execution_id: str | None = None,
     ) -> Execution:
-        """Create an execution of a stored flow; inputs are checked and typed first."""
+        """Create an execution of a stored flow; inputs are checked and typed first.
+
+        ``execution_id`` is for callers that stored files of the execution before creating it
+        (uploaded FILE inputs); a new id is drawn otherwise."""
         index = await self.flows.get(namespace, flow_id, revision)
         flow = index.flow
         if flow.disabled:
             raise ConflictError(f"flow {flow.uid} is disabled")
         resolved = resolve_inputs(flow.inputs or [], dict(inputs or {}))
         execution = Execution(
-            id=new_id(),
+            id=execution_id or new_id(),
             namespace=namespace,
             flow_id=flow_id,
             flow_revision=index.revision,
@@ -177,16 +198,19 @@ class Engine:
         """Wait until the execution reaches a terminal state (and is not to be resumed)."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
+        state = (await self.get(execution_id)).execution.state
         while True:
-            found = await self.get(execution_id)
-            if found.execution.state.is_terminal:
-                return found
+            if state.is_terminal:
+                found = await self.get(execution_id)  # read in full once, at the end
+                if found.execution.state.is_terminal:
+                    return found
             remaining = poll if deadline is None else min(poll, deadline - loop.time())
             if remaining <= 0:
-                raise TimeoutError(f"execution {execution_id} still {found.execution.state} after {timeout}s")
+                raise TimeoutError(f"execution {execution_id} still {state} after {timeout}s")
             async with self._finished:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._finished.wait(), remaining)
+            state = await self.store.execution_state(execution_id) or state
 
     async def kill(self, execution_id: str) -> None:
         found = await self.get(execution_id)
@@ -206,10 +230,39 @@ class Engine:
             raise ConflictError(f"execution {execution_id} is {found.execution.state}; only a failed or killed one restarts")
         await self.store.request(execution_id, "restart")
 
-    async def replay(self, execution_id: str, task_run_id: str | None = None) -> Execution:
-        """A new execution of the same flow revision, keeping the task runs before ``task_run_id``."""
+    async def change_state(self, execution_id: str, task_run_id: str, state: State) -> None:
+        """Set a task run of an ended or paused execution to SUCCESS, WARNING or FAILED by hand;
+        the executor then works out the execution's state again."""
+        if state not in CHANGEABLE_STATES:
+            allowed = ", ".join(sorted(CHANGEABLE_STATES))
+            raise InputError([Issue(f"a task run can be set to {allowed}, not {state}", path="state")])
+        found = await self.get(execution_id)
+        run = next((r for r in found.task_runs if r.id == task_run_id), None)
+        if run is None:
+            raise NotFoundError(f"execution {execution_id} has no task run {task_run_id}")
+        current = found.execution.state
+        if not (current.is_terminal or current == State.PAUSED):
+            raise ConflictError(f"execution {execution_id} is {current}; change a task run once it ended or paused")
+        if not (run.state.is_terminal or run.state == State.PAUSED):
+            raise ConflictError(f"task run {task_run_id} is {run.state}; only an ended or paused task run changes state")
+        await self.store.request(execution_id, "change_state", {"taskRunId": task_run_id, "state": state.value})
+
+    async def delete(self, execution_id: str) -> None:
+        """Delete an ended execution with its task runs, logs and files."""
+        found = await self.get(execution_id)
+        ex = found.execution
+        if not ex.state.is_terminal:
+            raise ConflictError(f"execution {execution_id} is {ex.state}; kill it or wait for its end before deleting it")
+        await self.store.delete_execution(execution_id)
+        await self.files.delete_prefix(f"{ex.namespace.replace('.', '/')}/{ex.flow_id}/executions/{execution_id}")
+
+    async def replay(self, execution_id: str, task_run_id: str | None = None, *, revision: int | None = None) -> Execution:
+        """A new execution of the same flow revision (or ``revision``), keeping the task runs
+        before ``task_run_id``."""
         found = await self.get(execution_id)
         old = found.execution
+        if revision is not None:
+            await self.flows.get(old.namespace, old.flow_id, revision)  # NotFoundError if missing
         runs = {run.id: run for run in found.task_runs}
         keep: list[TaskRun] = []
         if task_run_id is not None:
@@ -229,7 +282,7 @@ class Engine:
             id=new_id(),
             namespace=old.namespace,
             flow_id=old.flow_id,
-            flow_revision=old.flow_revision,
+            flow_revision=revision if revision is not None else old.flow_revision,
             state=State.RUNNING if keep else State.CREATED,
             inputs=old.inputs,
             labels=dict(old.labels),

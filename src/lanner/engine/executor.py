@@ -10,7 +10,9 @@ from typing import Any
 
 from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache
+from lanner.engine.kv_function import Reader
 from lanner.engine.processor import Processor
+from lanner.engine.secrets import SecretBackend
 from lanner.engine.waiting import wait_or_stop
 from lanner.expressions import Renderer
 from lanner.models.execution import Execution, LogEntry
@@ -37,8 +39,12 @@ class Executor:
         idle_poll: float = 1.0,
         on_finished: Callable[[Execution], None] | None = None,
         dispatch: LocalDispatch | None = None,
+        kv_read: Reader | None = None,
+        secrets: SecretBackend | None = None,
     ) -> None:
         self.dispatch = dispatch
+        self.kv_read = kv_read
+        self.secrets = secrets
         self.store = store
         self.flows = flows
         self.renderer = renderer
@@ -54,7 +60,16 @@ class Executor:
         try:
             async with self.store.executor_transaction() as tx:
                 claimed = await tx.claim(self.batch_size)
-                proc = Processor(tx, self.flows, self.renderer, self.functions, self.clock, self.dispatch)
+                proc = Processor(
+                    tx,
+                    self.flows,
+                    self.renderer,
+                    self.functions,
+                    self.clock,
+                    self.dispatch,
+                    kv_read=self.kv_read,
+                    secrets=self.secrets,
+                )
                 await self._process_all(tx, proc, claimed)
         except BaseException:
             if proc is not None and proc.assigned and self.dispatch is not None:

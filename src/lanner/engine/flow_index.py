@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -10,7 +11,7 @@ from lanner.errors import NotFoundError
 from lanner.expressions import Renderer
 from lanner.flows import parse_flow
 from lanner.models.flow import Flow
-from lanner.storage.ports import Store
+from lanner.storage.ports import Store, StoredFlow
 from lanner.tasks.base import Task
 
 __all__ = ["FlowCache", "FlowIndex"]
@@ -101,6 +102,21 @@ class FlowCache:
         self._store = store
         self._size = size
         self._entries: OrderedDict[tuple[str, str, int], FlowIndex] = OrderedDict()
+        self._reading: dict[tuple[str, str, int | None], asyncio.Future[StoredFlow | None]] = {}
+
+    async def _read(self, namespace: str, flow_id: str, revision: int | None) -> StoredFlow | None:
+        """One read of the store for concurrent callers asking for the same flow revision."""
+        key = (namespace, flow_id, revision)
+        pending = self._reading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._store.get_flow(namespace, flow_id, revision))
+            self._reading[key] = pending
+            pending.add_done_callback(lambda done: self._reading.pop(key, None) if self._reading.get(key) is done else None)
+        return await asyncio.shield(pending)
+
+    def saved(self, namespace: str, flow_id: str) -> None:
+        """A new revision was just stored: later callers must not join a read begun before."""
+        self._reading.pop((namespace, flow_id, None), None)
 
     async def get(self, namespace: str, flow_id: str, revision: int | None = None) -> FlowIndex:
         if revision is not None:
@@ -108,7 +124,7 @@ class FlowCache:
             if cached is not None:
                 self._entries.move_to_end((namespace, flow_id, revision))
                 return cached
-        stored = await self._store.get_flow(namespace, flow_id, revision)
+        stored = await self._read(namespace, flow_id, revision)
         if stored is None:
             raise NotFoundError(f"flow {namespace}.{flow_id}" + (f" revision {revision}" if revision else "") + " not found")
         key = (namespace, flow_id, stored.revision)

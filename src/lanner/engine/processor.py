@@ -8,6 +8,7 @@ the execution when its root sequence, `errors` and `finally` are over.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from typing import Any
 
 from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache, FlowIndex
+from lanner.engine.kv_function import Reader, kv_function, mentions_kv, render_with_kv
+from lanner.engine.secrets import SecretBackend, flow_envs
+from lanner.engine.task_logs import Masker
 from lanner.engine.variables import ExecutionView
 from lanner.errors import LannerError
 from lanner.expressions import Renderer
@@ -88,8 +92,15 @@ class Processor:
         functions: dict[str, Callable[..., Any]],
         clock: Callable[[], datetime],
         dispatch: LocalDispatch | None = None,
+        *,
+        kv_read: Reader | None = None,
+        secrets: SecretBackend | None = None,
     ) -> None:
         self.tx = tx
+        self.kv_read = kv_read
+        self.secrets = secrets
+        self._masker: Masker | None = None
+        self._uses_kv: dict[int, bool] = {}
         self.dispatch = dispatch
         #: jobs claimed in this transaction for the local worker, handed over after commit
         self.assigned: list[WorkerJob] = []
@@ -97,7 +108,10 @@ class Processor:
         self.killing: list[str] = []
         self.flows = flows
         self.renderer = renderer
-        self.functions = functions
+        self.functions: dict[str, Callable[..., Any]] = {**functions, "secret": self._secret}
+        if "envs" not in functions:
+            self.functions["envs"] = flow_envs()  # type: ignore[assignment]  # a variable, passed with the functions
+        self._secret_of = functions.get("secret")
         self.clock = clock
         self.logs: list[LogEntry] = []
         #: (execution id, action) requests to send once the transaction committed
@@ -120,12 +134,32 @@ class Processor:
         work = _Work(self, ex, claimed.task_runs, flow)
         await work.run(claimed.actions)
 
+    @property
+    def masker(self) -> Masker:
+        """Every secret the backend knows and every one read here, masked in logs and outputs."""
+        if self._masker is None:
+            self._masker = Masker(self.secrets.known_values() if self.secrets is not None else ())
+        return self._masker
+
+    def _secret(self, name: str) -> str:
+        if self._secret_of is None:
+            raise LannerError("secret() is not available")
+        value: str = self._secret_of(name)
+        self.masker.add(value)
+        return value
+
+    def uses_kv(self, task: Task, definition: dict[str, Any]) -> bool:
+        found = self._uses_kv.get(id(task))
+        if found is None:
+            found = self._uses_kv[id(task)] = self.kv_read is not None and mentions_kv(definition)
+        return found
+
     def _log(self, ex: Execution, run: TaskRun | None, level: str, message: str) -> None:
         self.logs.append(
             LogEntry(
                 execution_id=ex.id,
                 level=level,
-                message=message,
+                message=self.masker(message),
                 timestamp=self.clock(),
                 namespace=ex.namespace,
                 flow_id=ex.flow_id,
@@ -149,6 +183,10 @@ class _Work:
         self.ex_changed = False
         self.seq = max((run.seq for run in runs), default=0)
         self.children: dict[str | None, list[TaskRun]] = {}
+        self.functions = proc.functions
+        if proc.kv_read is not None:
+            kv = kv_function(proc.kv_read, ex.namespace, asyncio.get_running_loop())
+            self.functions = {**proc.functions, "kv": kv}
         for run in sorted(runs, key=lambda r: r.seq):
             self.children.setdefault(run.parent_id, []).append(run)
 
@@ -313,7 +351,10 @@ class _Work:
                 self.set_run_state(run, State.FAILED)
                 progress = True
             elif isinstance(task, FlowableTask) and run.state == State.RUNNING:
-                plan = self.plan_flowable(run, task)
+                if self.p.uses_kv(task, self.flow.definition(task)):
+                    plan = await render_with_kv(lambda: self.plan_flowable(run, task))  # noqa: B023 - awaited at once
+                else:
+                    plan = self.plan_flowable(run, task)
                 if plan.wake_at is not None and run.meta.get("wakeAt") != plan.wake_at.isoformat():
                     run.meta["wakeAt"] = plan.wake_at.isoformat()
                     self.dirty[run.id] = run
@@ -347,7 +388,7 @@ class _Work:
 
     def plan_flowable(self, run: TaskRun, task: FlowableTask) -> Plan:
         view = _FlowableView(
-            run, self.child_runs(run.id), self.p.renderer, lambda: self.view.for_task_run(run), self.p.functions, self.now
+            run, self.child_runs(run.id), self.p.renderer, lambda: self.view.for_task_run(run), self.functions, self.now
         )
         meta_before = dict(run.meta)
         try:
@@ -384,7 +425,7 @@ class _Work:
             return run
         if task.runIf is not None:
             try:
-                condition = task.runIf if isinstance(task.runIf, bool) else self.render(task.runIf, run)
+                condition = task.runIf if isinstance(task.runIf, bool) else await self.render(task.runIf, run)
             except LannerError as exc:
                 self.p._log(self.ex, run, "ERROR", f"runIf: {exc}")
                 self.set_run_state(run, final_state(task, State.FAILED))
@@ -400,11 +441,18 @@ class _Work:
             pass  # started by step_subflow / step_pause in this same pass
         return run
 
-    def render(self, template: Any, run: TaskRun | None) -> Any:
+    async def render(self, template: Any, run: TaskRun | None) -> Any:
         variables = self.view.for_task_run(run)
-        if isinstance(template, str):
-            return self.p.renderer.render_typed(template, variables, self.p.functions)
-        return self.p.renderer.render_value(template, variables, self.p.functions)
+        renderer, functions = self.p.renderer, self.functions
+
+        def render() -> Any:
+            if isinstance(template, str):
+                return renderer.render_typed(template, variables, functions)
+            return renderer.render_value(template, variables, functions)
+
+        if self.p.kv_read is not None and mentions_kv(template):
+            return await render_with_kv(render)
+        return render()
 
     def make_job(self, run: TaskRun, task: RunnableTask) -> WorkerJob:
         needed = self.flow.needed_outputs(task, self.p.renderer)
@@ -459,11 +507,11 @@ class _Work:
     async def start_subflow(self, run: TaskRun, task: Subflow) -> bool:
         try:
             child_flow = await self.p.flows.get(task.namespace, task.flowId, task.revision)
-            raw_inputs = self.render(task.inputs or {}, run)
+            raw_inputs = await self.render(task.inputs or {}, run)
             inputs = resolve_inputs(child_flow.flow.inputs or [], raw_inputs)
             labels = dict(self.ex.labels) if task.inheritLabels else {}
             labels.update(child_flow.flow.label_map())
-            labels.update(self.render(task.label_map(), run))
+            labels.update(await self.render(task.label_map(), run))
         except LannerError as exc:
             self.p._log(self.ex, run, "ERROR", f"cannot start subflow {task.namespace}.{task.flowId}: {exc}")
             self.set_run_state(run, final_state(task, State.FAILED))
@@ -525,12 +573,12 @@ class _Work:
             outputs: dict[str, Any] = {}
             for output in flow.outputs:
                 try:
-                    outputs[output.id] = self.render(output.value, None)
+                    outputs[output.id] = await self.render(output.value, None)
                 except LannerError as exc:
                     if output.required:
                         self.p._log(self.ex, None, "ERROR", f"flow output {output.id!r}: {exc}")
                         state = State.FAILED if not state.is_failed else state
-            self.ex.outputs = outputs
+            self.ex.outputs = self.p.masker.deep(outputs) if self.p.masker else outputs  # type: ignore[assignment]
         self.set_ex_state(state)
         await self.on_end()
 

@@ -10,15 +10,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lanner.engine.secrets import EnvSecrets
+from lanner.engine.kv_function import kv_function, mentions_kv, render_with_kv
+from lanner.engine.secrets import SecretBackend, flow_envs
 from lanner.engine.task_logs import AttemptLogger, Masker
-from lanner.errors import ConflictError, ExpressionError
+from lanner.errors import ConflictError
 from lanner.expressions import Renderer
 from lanner.models.execution import utcnow
+from lanner.models.kv_values import decode, encode
 from lanner.storage.files import FileStorage
+from lanner.storage.namespace_files import NamespaceFiles
 from lanner.storage.ports import KVEntry, Store
 
-__all__ = ["AttemptFiles", "NamespaceKV", "WorkerRunContext"]
+__all__ = ["AttemptFiles", "NamespaceFileReader", "NamespaceKV", "WorkerRunContext"]
 
 T = TypeVar("T")
 
@@ -52,7 +55,7 @@ class NamespaceKV:
 
     async def get(self, key: str, namespace: str | None = None) -> Any:
         entry = await self._store.kv_get(namespace or self._namespace, key)
-        return entry.value if entry is not None else None
+        return decode(entry.value).value if entry is not None else None
 
     async def set(
         self, key: str, value: Any, namespace: str | None = None, ttl_seconds: float | None = None, overwrite: bool = True
@@ -63,10 +66,24 @@ class NamespaceKV:
         expires = None
         if ttl_seconds is not None:
             expires = utcnow() + timedelta(seconds=ttl_seconds)
-        await self._store.kv_set(KVEntry(ns, key, value, expires_at=expires, updated=utcnow()))
+        await self._store.kv_set(KVEntry(ns, key, encode(value), expires_at=expires, updated=utcnow()))
 
     async def delete(self, key: str, namespace: str | None = None) -> bool:
         return await self._store.kv_delete(namespace or self._namespace, key)
+
+
+class NamespaceFileReader:
+    """Namespace files seen from a task: the flow's namespace by default."""
+
+    def __init__(self, files: FileStorage, namespace: str) -> None:
+        self._files = files
+        self._namespace = namespace
+
+    async def list(self, namespace: str | None = None) -> list[str]:
+        return await NamespaceFiles(self._files, namespace or self._namespace).all_files()
+
+    async def fetch(self, path: str, destination: Path, namespace: str | None = None) -> Path:
+        return await NamespaceFiles(self._files, namespace or self._namespace).fetch(path, destination)
 
 
 class WorkerRunContext:
@@ -83,7 +100,7 @@ class WorkerRunContext:
         flow_id: str,
         variables: dict[str, Any],
         renderer: Renderer,
-        secrets: EnvSecrets,
+        secrets: SecretBackend,
         logger: AttemptLogger,
         masker: Masker,
         files: FileStorage,
@@ -103,10 +120,11 @@ class WorkerRunContext:
             files, f"{namespace.replace('.', '/')}/{flow_id}/executions/{execution_id}/tasks/{task_id}/{task_run_id}"
         )
         self.kv = NamespaceKV(store, namespace)
+        self.namespace_files = NamespaceFileReader(files, namespace)
         self.metrics: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
         self.warning: str | None = None
-        self._variables = variables
+        self._variables = {**variables, "envs": flow_envs()}
         self._renderer = renderer
         self._secrets = secrets
         self._masker = masker
@@ -114,6 +132,8 @@ class WorkerRunContext:
         self._work_root = work_root
         self._work_dir: Path | None = None
         self._kill = kill_event
+        for known in secrets.known_values():
+            masker.add(known)
         for value in (secret_inputs or {}).values():
             if isinstance(value, str):
                 masker.add(value)
@@ -136,17 +156,9 @@ class WorkerRunContext:
 
     async def render(self, value: T, extra: Mapping[str, Any] | None = None) -> T:
         variables = {**self._variables, **extra} if extra else self._variables
-        if _mentions(value, "kv("):
-            loop = asyncio.get_running_loop()
-
-            def kv(key: str, namespace: str | None = None, errorOnMissing: bool = False) -> Any:
-                found = asyncio.run_coroutine_threadsafe(self.kv.get(key, namespace), loop).result()
-                if found is None and errorOnMissing:
-                    raise ExpressionError(f"kv('{key}')", f"no KV entry {key!r} in namespace {namespace or self.namespace!r}")
-                return found
-
-            functions = {**self._functions, "kv": kv}
-            return await asyncio.to_thread(self._renderer.render_value, value, variables, functions)  # type: ignore[no-any-return]
+        if mentions_kv(value):
+            functions = {**self._functions, "kv": kv_function(self._store.kv_get, self.namespace, asyncio.get_running_loop())}
+            return await render_with_kv(lambda: self._renderer.render_value(value, variables, functions))  # type: ignore[no-any-return]
         return self._renderer.render_value(value, variables, self._functions)  # type: ignore[no-any-return]
 
     # files -----------------------------------------------------------------------------
@@ -178,13 +190,3 @@ class WorkerRunContext:
 
     async def killed(self) -> None:
         await self._kill.wait()
-
-
-def _mentions(value: Any, needle: str) -> bool:
-    if isinstance(value, str):
-        return needle in value
-    if isinstance(value, dict):
-        return any(_mentions(v, needle) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_mentions(v, needle) for v in value)
-    return False

@@ -15,6 +15,13 @@ def _iso(execution: Execution) -> str:
     return execution.start_date.isoformat().replace("+00:00", "Z")
 
 
+def _trigger_variables(trigger: dict[str, Any] | None) -> dict[str, Any]:
+    """`trigger.*`: the variables of the trigger that started the execution ({id, type, variables})."""
+    if trigger and isinstance(trigger.get("variables"), dict):
+        return dict(trigger["variables"])
+    return trigger or {}
+
+
 class ExecutionView:
     """Task runs of one execution, indexed for building expression variables."""
 
@@ -72,7 +79,7 @@ class ExecutionView:
             "inputs": ex.inputs,
             "vars": ex.variables,
             "labels": ex.labels,
-            "trigger": ex.trigger or {},
+            "trigger": _trigger_variables(ex.trigger),
             "outputs": outputs,
         }
 

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -21,7 +21,7 @@ from typing import Any, cast
 from pydantic import TypeAdapter, ValidationError
 
 from lanner.engine.run_context import WorkerRunContext
-from lanner.engine.secrets import EnvSecrets
+from lanner.engine.secrets import SecretBackend
 from lanner.engine.task_logs import AttemptLogger, Masker
 from lanner.engine.waiting import wait_or_stop
 from lanner.errors import LannerError, TaskFailure, TaskTimeout
@@ -31,8 +31,9 @@ from lanner.models.ids import new_id
 from lanner.models.registry import Registry
 from lanner.models.retry import Retry
 from lanner.models.state import State
+from lanner.storage.batching import GroupCommit
 from lanner.storage.files import FileStorage
-from lanner.storage.ports import JobResult, Store, WorkerJob
+from lanner.storage.ports import FinishedAttempt, JobResult, Store, WorkerJob
 from lanner.tasks.base import RunnableTask
 
 __all__ = ["Worker"]
@@ -48,7 +49,7 @@ class Worker:
         files: FileStorage,
         registry: Registry,
         renderer: Renderer,
-        secrets: EnvSecrets,
+        secrets: SecretBackend,
         clock: Callable[[], datetime],
         *,
         work_root: Path,
@@ -78,6 +79,9 @@ class Worker:
         self._registered = False
         self._execution_of: dict[str, str] = {}
         self._task_cache: dict[str, RunnableTask] = {}
+        #: attempts that end while a report is being written go in the next one, together
+        self._reports: GroupCommit[FinishedAttempt, bool] = GroupCommit(store.finish_jobs)
+        self._slot_freed = asyncio.Event()
 
     # ------------------------------------------------------------------ loops
     async def register(self) -> None:
@@ -92,7 +96,12 @@ class Worker:
         try:
             while not stop.is_set():
                 free = self.threads - len(self.running) - self.reserved
-                jobs = await self.store.claim_jobs(self.id, self.groups, free) if free > 0 else []
+                if free <= 0:
+                    # Every slot is busy: queued jobs wait for one, not for a new signal.
+                    self._slot_freed.clear()
+                    await _first_of(self._slot_freed.wait(), stop.wait())
+                    continue
+                jobs = await self.store.claim_jobs(self.id, self.groups, free)
                 for job in jobs:
                     self._start(job)
                 if jobs:
@@ -140,6 +149,7 @@ class Worker:
         def done(_: object) -> None:
             self.running.pop(job.task_run_id, None)
             self._execution_of.pop(job.task_run_id, None)
+            self._slot_freed.set()
 
         task.add_done_callback(done)
 
@@ -156,6 +166,7 @@ class Worker:
 
     def release(self, count: int) -> None:
         self.reserved = max(self.reserved - count, 0)
+        self._slot_freed.set()
 
     def accept(self, job: WorkerJob) -> None:
         self.reserved = max(self.reserved - 1, 0)
@@ -269,7 +280,7 @@ class Worker:
         if result.state in (State.FAILED, State.WARNING):
             result.state = _final(definition, result.state)
         try:
-            accepted = await self.store.finish_job(job, result, logger.drain())
+            accepted = await self._reports.add(FinishedAttempt(job, result, logger.drain()))
         except Exception:
             log.exception("could not record the result of task run %s", job.task_run_id)
             return
@@ -320,6 +331,15 @@ class Worker:
                 except Exception:
                     log.exception("could not write task logs")
                     logger.buffer[:0] = entries
+
+
+async def _first_of(*waits: Coroutine[Any, Any, Any]) -> None:
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 class _Killed(Exception):

@@ -24,14 +24,21 @@ from lanner.models.execution import Attempt, Execution, LogEntry, TaskRun
 from lanner.models.state import State
 
 __all__ = [
+    "EXECUTION_SORT_FIELDS",
     "ClaimedExecution",
     "ExecutionQuery",
     "ExecutorTx",
+    "FinishedAttempt",
+    "FlowChanges",
     "JobResult",
     "KVEntry",
     "Page",
     "Store",
+    "StoreStats",
     "StoredFlow",
+    "TriggerCommit",
+    "TriggerEvent",
+    "TriggerState",
     "WorkerJob",
 ]
 
@@ -44,6 +51,29 @@ class StoredFlow:
     source: str
     deleted: bool = False
     updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowChanges:
+    """What ``Store.save_flows`` did: the latest revision of each flow given, and the flows deleted."""
+
+    saved: list[StoredFlow] = field(default_factory=list)
+    deleted: list[StoredFlow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Counts for monitoring."""
+
+    #: executions per state name
+    executions: dict[str, int] = field(default_factory=dict)
+    #: executor messages not processed yet (due or delayed)
+    executor_messages: int = 0
+    #: worker jobs not claimed yet (due or waiting for a retry), and claimed ones
+    jobs_waiting: int = 0
+    jobs_running: int = 0
+    #: workers whose heartbeat is recent
+    live_workers: int = 0
 
 
 @dataclass(slots=True)
@@ -72,6 +102,15 @@ class JobResult:
     retry_at: datetime | None = None  # with RETRYING: when the next attempt may start
 
 
+@dataclass(frozen=True, slots=True)
+class FinishedAttempt:
+    """One attempt's end as a worker reports it: the job, its result, its last log lines."""
+
+    job: WorkerJob
+    result: JobResult
+    logs: Sequence[LogEntry] = ()
+
+
 @dataclass(slots=True)
 class ClaimedExecution:
     """An execution handed to one executor, locked until its transaction ends."""
@@ -82,15 +121,27 @@ class ClaimedExecution:
     actions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
+#: what executions can be sorted by (``ExecutionQuery.sort``)
+EXECUTION_SORT_FIELDS = ("start_date", "end_date", "id", "namespace", "flow_id", "state")
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutionQuery:
+    #: this namespace and the ones below it (only this one with ``exact_namespace``)
     namespace: str | None = None
+    exact_namespace: bool = False
     flow_id: str | None = None
     states: Sequence[State] | None = None
     labels: dict[str, str] | None = None
     start: datetime | None = None
     end: datetime | None = None
     parent_id: str | None = None
+    #: True: only subflow executions (with a parent); False: only top-level ones
+    children: bool | None = None
+    #: case-insensitive text found in the id, namespace or flow id
+    text: str | None = None
+    #: (field of ``EXECUTION_SORT_FIELDS``, descending) pairs; default newest first
+    sort: Sequence[tuple[str, bool]] = ()
     page: int = 1
     size: int = 25
 
@@ -108,6 +159,64 @@ class KVEntry:
     value: Any
     expires_at: datetime | None = None
     updated: datetime | None = None
+
+
+@dataclass(slots=True)
+class TriggerState:
+    """What the scheduler keeps about one trigger of one flow, between ticks and restarts."""
+
+    namespace: str
+    flow_id: str
+    trigger_id: str
+    type: str
+    #: when a schedule fires next (or a polling trigger polls next); None: not planned
+    next_date: datetime | None = None
+    #: the last tick fired (schedules) or the last execution started
+    last_date: datetime | None = None
+    #: disabled through the API (the flow's own `disabled` counts as well)
+    disabled: bool = False
+    #: the last execution this trigger started
+    execution_id: str | None = None
+    #: the scheduler evaluating the trigger (polling triggers), until ``locked_until``
+    locked_by: str | None = None
+    locked_until: datetime | None = None
+    #: trigger-type state: polling state, preconditions met so far, backfill
+    data: dict[str, Any] = field(default_factory=dict)
+    #: bumped by every write; a write expecting another version is rejected (fencing)
+    version: int = 0
+    updated: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.namespace, self.flow_id, self.trigger_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerEvent:
+    """An execution that reached a state Flow triggers react to (queued with that state change)."""
+
+    id: int
+    execution_id: str
+    namespace: str
+    flow_id: str
+    state: State
+    created: datetime
+    #: ``labels``, ``outputs``, ``trigger_id`` (the trigger that started the execution)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TriggerCommit:
+    """Trigger changes written in one transaction, or not at all.
+
+    Each state is written only if its stored ``version`` still equals ``state.version`` (then
+    bumped): a scheduler that lost a race writes nothing, and its executions are not created.
+    """
+
+    states: list[TriggerState] = field(default_factory=list)
+    executions: list[Execution] = field(default_factory=list)
+    #: the trigger event handled by this commit, deleted with it
+    event_id: int | None = None
 
 
 class ExecutorTx(Protocol):
@@ -168,6 +277,15 @@ class Store(Protocol):
     async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]: ...
     async def flow_revisions(self, namespace: str, flow_id: str) -> list[StoredFlow]: ...
     async def delete_flow(self, namespace: str, flow_id: str) -> bool: ...
+    async def save_flows(self, flows: Sequence[tuple[str, str, str]], *, prune: str | None = None) -> FlowChanges:
+        """Save ``(namespace, id, source)`` flows in one transaction, all or nothing; with
+        ``prune``, also delete the other flows of that namespace (not the ones below it;
+        ``""``: of every namespace)."""
+        ...
+
+    async def stats(self, alive_within: float) -> StoreStats:
+        """Executions per state, queue depths, and workers heard from in the last ``alive_within`` s."""
+        ...
 
     # executions
     async def create_execution(self, execution: Execution) -> None:
@@ -175,6 +293,10 @@ class Store(Protocol):
         ...
 
     async def get_execution(self, execution_id: str) -> ClaimedExecution | None: ...
+    async def execution_state(self, execution_id: str) -> State | None:
+        """The execution's current state alone (cheap to poll); None if there is none."""
+        ...
+
     async def search_executions(self, query: ExecutionQuery) -> Page: ...
     async def delete_execution(self, execution_id: str) -> bool: ...
     async def request(self, execution_id: str, action: str, payload: dict[str, Any] | None = None) -> None:
@@ -201,6 +323,11 @@ class Store(Protocol):
         """Record the attempt's end; False (nothing written) if the job is no longer ours."""
         ...
 
+    async def finish_jobs(self, finished: Sequence[FinishedAttempt]) -> list[bool]:
+        """``finish_job`` for several attempts in one transaction (a worker's group commit);
+        each is fenced on its own: one no longer ours is skipped, the others are written."""
+        ...
+
     async def kill_requested(self, worker_id: str) -> list[str]:
         """Task run ids held by this worker whose execution is being killed."""
         ...
@@ -219,6 +346,7 @@ class Store(Protocol):
         min_level: str | None = None,
         task_run_id: str | None = None,
         attempt: int | None = None,
+        task_id: str | None = None,
     ) -> list[LogEntry]: ...
 
     # key/value store
@@ -226,6 +354,26 @@ class Store(Protocol):
     async def kv_set(self, entry: KVEntry) -> None: ...
     async def kv_delete(self, namespace: str, key: str) -> bool: ...
     async def kv_list(self, namespace: str) -> list[KVEntry]: ...
+
+    # triggers
+    async def trigger_states(self, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerState]:
+        """Stored trigger states (``namespace`` matches it and the namespaces below it)."""
+        ...
+
+    async def get_trigger_state(self, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None: ...
+    async def add_trigger_states(self, states: Sequence[TriggerState]) -> None:
+        """Store states of triggers seen for the first time; existing ones are left as they are."""
+        ...
+
+    async def delete_trigger_states(self, keys: Sequence[tuple[str, str, str]]) -> None: ...
+    async def commit_triggers(self, commit: TriggerCommit) -> bool:
+        """Write the states (fenced on their versions), create the executions, consume the
+        event; False, and nothing written, if another writer got there first."""
+        ...
+
+    async def trigger_events(self, limit: int) -> list[TriggerEvent]:
+        """The oldest unhandled trigger events."""
+        ...
 
     # wake-ups (LISTEN/NOTIFY on PostgreSQL, in-process events everywhere)
     async def wait_for(self, channel: str, timeout: float) -> None:

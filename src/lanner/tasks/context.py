@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["FileStore", "KVStore", "RunContext", "TaskLogger"]
+__all__ = ["FileStore", "KVStore", "NamespaceFileStore", "RunContext", "TaskLogger"]
 
 T = TypeVar("T")
 
@@ -52,6 +52,18 @@ class KVStore(Protocol):
     async def delete(self, key: str, namespace: str | None = None) -> bool: ...
 
 
+class NamespaceFileStore(Protocol):
+    """Files shared by a namespace's flows (uploaded with the namespace files API)."""
+
+    async def list(self, namespace: str | None = None) -> list[str]:
+        """Every file's path relative to the namespace root (the flow's namespace by default)."""
+        ...
+
+    async def fetch(self, path: str, destination: Path, namespace: str | None = None) -> Path:
+        """Copy a namespace file to a local path."""
+        ...
+
+
 class RunContext(Protocol):
     """What a running task sees: its identity, rendering, logs, files, secrets, KV and metrics."""
 
@@ -73,6 +85,8 @@ class RunContext(Protocol):
     def storage(self) -> FileStore: ...
     @property
     def kv(self) -> KVStore: ...
+    @property
+    def namespace_files(self) -> NamespaceFileStore: ...
 
     @property
     def variables(self) -> Mapping[str, Any]:

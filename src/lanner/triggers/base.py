@@ -9,27 +9,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from lanner.models.flow import Label
 from lanner.models.plugin import PluginModel
 from lanner.models.state import State
+from lanner.triggers.conditions import AnyCondition, Condition
 
 __all__ = ["Condition", "Label", "Trigger"]
-
-
-class Condition(BaseModel):
-    """A condition limiting when a trigger fires (Kestra's condition plugins, kept as written for now)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str = Field(
-        description="Condition type, such as `io.kestra.plugin.core.condition.ExecutionStatus`.",
-        examples=["io.kestra.plugin.core.condition.DayWeek"],
-    )
-    id: str | None = Field(
-        default=None, description="Condition identifier (needed by a few condition types).", examples=["business_days"]
-    )
 
 
 class Trigger(PluginModel):
@@ -48,7 +35,7 @@ class Trigger(PluginModel):
         default=None, description="Markdown description of the trigger.", examples=["Every weekday at 9:00"]
     )
     disabled: bool = Field(default=False, description="A disabled trigger starts nothing.", examples=[True])
-    conditions: list[Condition] | None = Field(
+    conditions: list[AnyCondition] | None = Field(
         default=None,
         description="Conditions that must all hold for the trigger to start an execution.",
         examples=[[{"type": "io.kestra.plugin.core.condition.Weekend"}]],

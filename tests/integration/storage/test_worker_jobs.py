@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from lanner.models.execution import LogEntry
 from lanner.models.state import State
-from lanner.storage.ports import JobResult
+from lanner.storage.ports import FinishedAttempt, JobResult
 from lanner.storage.sql import SqlStore
 
 from .factories import ended_attempt, later, queued_job
@@ -209,3 +209,40 @@ async def test_a_worker_registering_again_is_alive_again(store: SqlStore) -> Non
     assert await store.heartbeat("w1") is False
     await store.register_worker("w1", None, "host")
     assert await store.heartbeat("w1") is True
+
+
+async def test_a_batch_of_finishes_is_fenced_item_by_item(store: SqlStore) -> None:
+    done_ex, _ = await queued_job(store)
+    retry_ex, _ = await queued_job(store)
+    stale_ex, _ = await queued_job(store)
+    await store.register_worker("w1", None, "host")
+    first = {job.execution_id: job for job in await store.claim_jobs("w1", [None], 10)}
+    await store.requeue_lost_jobs(60, all_workers=True)  # every job goes to a second attempt
+    second = {job.execution_id: job for job in await store.claim_jobs("w2", [None], 10)}
+    await _executor_wakes_for(store)
+    done, retry, stale = second[done_ex.id], second[retry_ex.id], first[stale_ex.id]
+    now = datetime.now(UTC)
+    log = LogEntry(done_ex.id, "INFO", "done", now, done_ex.namespace, done_ex.flow_id, "t1", done.task_run_id, 2)
+    late = LogEntry(stale_ex.id, "INFO", "late", now, stale_ex.namespace, stale_ex.flow_id, "t1", stale.task_run_id, 1)
+    retry_at = now + timedelta(seconds=30)
+
+    accepted = await store.finish_jobs(
+        [
+            FinishedAttempt(done, JobResult(State.SUCCESS, ended_attempt(done), {"n": 1}), [log]),
+            FinishedAttempt(stale, JobResult(State.SUCCESS, ended_attempt(stale), {"late": True}), [late]),
+            FinishedAttempt(retry, JobResult(State.RETRYING, ended_attempt(retry, State.FAILED), retry_at=retry_at)),
+        ]
+    )
+
+    assert accepted == [True, False, True]
+    found_done = await store.get_execution(done_ex.id)
+    assert found_done is not None
+    assert (found_done.task_runs[0].state, found_done.task_runs[0].outputs) == (State.SUCCESS, {"n": 1})
+    assert [a.number for a in found_done.task_runs[0].attempts] == [1, 2]
+    assert await store.get_logs(done_ex.id) == [log]
+    found_stale = await store.get_execution(stale_ex.id)
+    assert found_stale is not None
+    assert found_stale.task_runs[0].state is State.RUNNING and found_stale.task_runs[0].outputs is None
+    assert await store.get_logs(stale_ex.id) == []
+    assert await store.next_job_due() == retry_at
+    assert sorted(await _executor_wakes_for(store)) == sorted([done_ex.id, retry_ex.id])

@@ -179,13 +179,30 @@ async def test_process_task_runner_and_container_image_are_accepted(ctx: FakeRun
     assert (await task.run(ctx))["exitCode"] == 0
 
 
-async def test_enabled_namespace_files_fail_clearly(ctx: FakeRunContext) -> None:
-    task = shell(commands=["ls"], namespaceFiles={"enabled": True, "include": ["*.sql"]})
+class _NamespaceFiles:
+    """Namespace files in memory (the engine's implementation is tested in integration tests)."""
 
-    with pytest.raises(TaskFailure, match="namespace files are not supported yet") as failure:
-        await task.run(ctx)
-    assert not failure.value.retryable
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
 
+    async def list(self, namespace: str | None = None) -> list[str]:
+        return sorted(self.files)
+
+    async def fetch(self, path: str, destination: Path, namespace: str | None = None) -> Path:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(self.files[path])
+        return destination
+
+
+async def test_namespace_files_are_copied_with_include_and_exclude(ctx: FakeRunContext) -> None:
+    ctx.namespace_files = _NamespaceFiles({"q/a.sql": b"select 1", "b.sql": b"x", "c.txt": b"y"})  # type: ignore[attr-defined]
+    task = shell(
+        commands=["find . -type f -not -path './.lanner-*' | sort"], namespaceFiles={"include": ["**.sql"], "exclude": ["b.*"]}
+    )
+
+    await task.run(ctx)
+
+    assert ctx.logger.messages("INFO") == ["./q/a.sql"]
     await shell(commands=["true"], namespaceFiles={"enabled": False}).run(ctx)
 
 

@@ -63,7 +63,17 @@ def test_all_kestra_properties() -> None:
         ({"cron": "@daily", "timezone": "Mars/Olympus"}, "timezone", "unknown time zone"),
         ({"cron": "@daily", "recoverMissedSchedules": "SOME"}, "recoverMissedSchedules", "'ALL', 'LAST' or 'NONE'"),
         ({"cron": "@daily", "stopAfter": ["DONE"]}, "stopAfter", "SUCCESS"),
-        ({"cron": "@daily", "conditions": [{"id": "no type"}]}, "conditions", "Field required"),
+        ({"cron": "@daily", "conditions": [{"id": "no type"}]}, "conditions", "unknown condition type"),
+        (
+            {"cron": "@daily", "conditions": [{"type": "io.kestra.plugin.core.condition.PublicHoliday"}]},
+            "conditions",
+            "unknown condition type",
+        ),
+        (
+            {"cron": "@daily", "conditions": [{"type": "io.kestra.plugin.core.condition.ExecutionStatus", "in": ["FAILED"]}]},
+            "conditions",
+            "Flow triggers only",
+        ),
         ({"cron": "@daily", "cronn": "x"}, "cronn", "Extra inputs"),
         ({}, "cron", "Field required"),
     ],

@@ -30,9 +30,19 @@ def test_webhook_defaults_and_url() -> None:
 
 def test_webhook_properties() -> None:
     hook = webhook(key="k", wait=True, returnOutputs=True, inputs={"order": "{{ trigger.body.id }}"},
-                   conditions=[{"type": "io.kestra.plugin.core.condition.ExecutionStatus", "in": ["SUCCESS"]}])  # fmt: skip
+                   conditions=[{"type": "io.kestra.plugin.core.condition.Expression",
+                                "expression": "{{ trigger.body.ok }}"}])  # fmt: skip
     assert hook.inputs == {"order": "{{ trigger.body.id }}"}
-    assert hook.conditions is not None and hook.conditions[0].model_extra == {"in": ["SUCCESS"]}
+    assert hook.conditions is not None and hook.conditions[0].expression == "{{ trigger.body.ok }}"  # type: ignore[attr-defined]
+
+
+def test_webhook_key_may_be_an_expression() -> None:
+    assert webhook(key="{{ secret('HOOK_KEY') }}").key == "{{ secret('HOOK_KEY') }}"
+
+
+def test_webhook_rejects_execution_conditions() -> None:
+    with pytest.raises(ValidationError, match="applies to Flow triggers only"):
+        webhook(key="k", conditions=[{"type": "io.kestra.plugin.core.condition.ExecutionFlow", "namespace": "a", "flowId": "b"}])
 
 
 @pytest.mark.parametrize("key", ["", "a/b", "with space", "x" * 257])

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lanner.api.routes import executions, flows
+from lanner.api.routes import executions, flows, kv, logs, namespaces, plugins, triggers, webhooks
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: list[APIRouter] = [flows.router, executions.router]
+ROUTERS: list[APIRouter] = [
+    webhooks.router,
+    flows.router,
+    executions.router,
+    logs.router,
+    kv.router,
+    namespaces.router,
+    triggers.router,
+    plugins.router,
+]

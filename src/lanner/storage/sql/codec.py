@@ -140,7 +140,11 @@ def task_run_row(task_run: TaskRun) -> dict[str, Any]:
 
 
 def task_run_from_row(row: Row[Any]) -> TaskRun:
-    data: dict[str, Any] = row.data
+    return task_run_from_data(row, row.data)
+
+
+def task_run_from_data(row: Row[Any], data: dict[str, Any]) -> TaskRun:
+    """A task run from its row's columns and its decoded ``data``."""
     return TaskRun(
         id=row.id,
         execution_id=row.execution_id,

@@ -17,15 +17,16 @@ from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Integer, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
 from lanner.models.execution import Execution, TaskRun
 from lanner.models.state import State
 from lanner.storage.ports import ClaimedExecution, WorkerJob
-from lanner.storage.sql import codec
+from lanner.storage.sql import codec, events
 from lanner.storage.sql.database import Clock, Database, Session, Tx
+from lanner.storage.sql.run_cache import Lent, TaskRunCache
 from lanner.storage.sql.schema import execution_queue, executions, task_runs, worker_jobs
 
 __all__ = [
@@ -83,6 +84,12 @@ _CLAIM = (
 )
 _CONSUME = delete(_q).where(_q.c.execution_id.in_(_IDS), _DUE).returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
 _TASK_RUNS = select(task_runs).where(task_runs.c.execution_id.in_(_IDS)).order_by(task_runs.c.seq)
+#: the same, with ``data`` as the stored text (decoded only when not cached)
+_TASK_RUNS_AS_TEXT = (
+    select(*(column for column in task_runs.c if column.name != "data"), cast(task_runs.c.data, Text).label("data_text"))
+    .where(task_runs.c.execution_id.in_(_IDS))
+    .order_by(task_runs.c.seq)
+)
 _EXECUTION = select(_e).where(_e.c.id == bindparam("id"))
 _CANCEL_JOBS = delete(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_(None)).returning(_j.c.task_run_id)
 _FLAG_JOBS = update(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_not(None)).values(kill_requested=True)
@@ -117,15 +124,20 @@ def read_execution(conn: Connection, execution_id: str) -> ClaimedExecution | No
     return claimed[0] if claimed else None
 
 
-def _attach_task_runs(conn: Connection, claimed: list[ClaimedExecution]) -> None:
+def _attach_task_runs(conn: Connection, claimed: list[ClaimedExecution], cache: tuple[TaskRunCache, Lent] | None = None) -> None:
     if not claimed:
         return
     by_id = {item.execution.id: item for item in claimed}
-    for run in conn.execute(_TASK_RUNS, {"ids": list(by_id)}):
-        by_id[run.execution_id].task_runs.append(codec.task_run_from_row(run))
+    if cache is None:
+        for run in conn.execute(_TASK_RUNS, {"ids": list(by_id)}):
+            by_id[run.execution_id].task_runs.append(codec.task_run_from_row(run))
+        return
+    runs, lent = cache
+    for row in conn.execute(_TASK_RUNS_AS_TEXT, {"ids": list(by_id)}):
+        by_id[row.execution_id].task_runs.append(runs.decode(row, lent))
 
 
-def _claim(tx: Tx, limit: int, now: datetime) -> list[ClaimedExecution]:
+def _claim(tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent]) -> list[ClaimedExecution]:
     rows = tx.conn.execute(_CLAIM, {"now": now, "limit": limit})
     claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in rows]
     if not claimed:
@@ -137,7 +149,7 @@ def _claim(tx: Tx, limit: int, now: datetime) -> list[ClaimedExecution]:
     for message in consumed:
         if message.action is not None:
             actions.setdefault(message.execution_id, []).append((message.id, message.action, message.payload or {}))
-    _attach_task_runs(tx.conn, claimed)
+    _attach_task_runs(tx.conn, claimed, cache)
     for item in claimed:
         item.actions = [(action, payload) for _, action, payload in sorted(actions.get(item.execution.id, ()))]
     return claimed
@@ -171,9 +183,11 @@ class _Pending:
     task_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    #: trigger events: executions entering a state Flow triggers watch (``events.py``)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.created or self.executions or self.task_runs or self.jobs or self.messages)
+        return bool(self.created or self.executions or self.task_runs or self.jobs or self.messages or self.events)
 
     def write(self, tx: Tx, dialect: str) -> None:
         if self.created:
@@ -190,15 +204,18 @@ class _Pending:
         if self.messages:
             tx.conn.execute(_INSERT_MESSAGE, self.messages)
             tx.signal("executor")
+        events.insert_events(tx, self.events)
 
 
 class SqlExecutorTx:
     """``ExecutorTx`` on one write transaction (see ``lanner.storage.ports``); it is its own
     context manager: the transaction commits when the block exits without error."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, runs: TaskRunCache | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._runs = runs or TaskRunCache()
+        self._lent: Lent = {}
         self._pending = _Pending()
         # Execution rows as claimed: an unchanged execution is not written back.
         self._claimed: dict[str, dict[str, Any]] = {}
@@ -214,7 +231,13 @@ class SqlExecutorTx:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> bool | None:
         context, self._context, self._session = self._context, None, None
-        return bool(await context.__aexit__(kind, error, trace))
+        committed = False
+        try:
+            suppressed = bool(await context.__aexit__(kind, error, trace))
+            committed = kind is None
+            return suppressed
+        finally:
+            self._runs.settle(self._lent, committed)
 
     def _write_pending(self, tx: Tx) -> None:
         pending, self._pending = self._pending, _Pending()
@@ -236,7 +259,7 @@ class SqlExecutorTx:
         return await self._session.run(write_then)
 
     async def claim(self, limit: int) -> list[ClaimedExecution]:
-        claimed = await self._run(partial(_claim, limit=limit, now=self._clock()))
+        claimed = await self._run(partial(_claim, limit=limit, now=self._clock(), cache=(self._runs, self._lent)))
         for item in claimed:
             self._claimed[item.execution.id] = codec.execution_row(item.execution)
         return claimed
@@ -244,11 +267,16 @@ class SqlExecutorTx:
     async def save(self, execution: Execution, task_runs: Sequence[TaskRun], jobs: Sequence[WorkerJob] = ()) -> None:
         now = self._clock()
         row = codec.execution_row(execution)
-        if self._claimed.get(execution.id) != row:
+        previous = self._claimed.get(execution.id)
+        if previous != row:
+            event = events.ended_event(execution, previous["state"] if previous else None, now)
+            if event is not None:
+                self._pending.events.append(event)
             self._claimed[execution.id] = row
             self._pending.executions[execution.id] = {**row, "updated": now}
         for run in task_runs:
             self._pending.task_runs[run.id] = codec.task_run_row(run)
+        self._runs.forget(run.id for run in task_runs)
         for job in jobs:
             self._pending.jobs[job.task_run_id] = codec.job_row(job, now)
 

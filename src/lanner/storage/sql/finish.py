@@ -20,19 +20,34 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, bindparam, case, column, delete, func, insert, select, text, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy import true as sql_true
 from sqlalchemy.dialects.postgresql import JSONB
 
 from lanner.models.execution import LogEntry, StateChange
 from lanner.models.state import State
-from lanner.storage.ports import JobResult, WorkerJob
+from lanner.storage.ports import FinishedAttempt, JobResult, WorkerJob
 from lanner.storage.sql import codec
 from lanner.storage.sql.database import Tx
 from lanner.storage.sql.jobs import insert_logs
 from lanner.storage.sql.schema import execution_queue, executions, logs, task_runs, worker_jobs
 
-__all__ = ["finish_job", "finish_job_in_one_statement", "one_statement_possible"]
+__all__ = ["finish_job", "finish_job_in_one_statement", "finish_jobs", "one_statement_possible"]
 
 _j = worker_jobs
 _t = task_runs
@@ -44,6 +59,12 @@ _HELD = (
     & (_j.c.attempt == bindparam("held_attempt", type_=Integer()))
 )
 _INSERT_MESSAGE = insert(execution_queue)
+#: the ended jobs of a batch that their workers still hold, released in one statement
+_RELEASE_ENDED = (
+    delete(_j)
+    .where(tuple_(_j.c.task_run_id, _j.c.worker_id, _j.c.attempt).in_(bindparam("keys", expanding=True)))
+    .returning(_j.c.task_run_id, _j.c.worker_id, _j.c.attempt)
+)
 
 # The last attempt replaced (or the first added), the new state appended to the history,
 # the outputs set.
@@ -191,6 +212,43 @@ def finish_job_in_one_statement(tx: Tx, job: WorkerJob, result: JobResult, entri
         return False
     _signal(tx, retrying)
     return True
+
+
+def finish_jobs(tx: Tx, dialect: str, finished: Sequence[FinishedAttempt], now: datetime) -> list[bool]:
+    """Several label-free finishes in one transaction, each fenced on its own (a job no longer
+    ours is skipped, nothing written for it), in a handful of statements whatever their number:
+    one fenced DELETE for all ended jobs, one batched UPDATE of their task runs, one INSERT of
+    their logs, one of their messages. (Retries re-queue their job one UPDATE each: rare.)"""
+    accepted = [False] * len(finished)
+    ended = [i for i, item in enumerate(finished) if item.result.state is not State.RETRYING]
+    held: set[tuple[str, str | None, int]] = set()
+    if ended:
+        keys = [(finished[i].job.task_run_id, finished[i].job.worker_id, finished[i].job.attempt) for i in ended]
+        released = tx.conn.execute(_RELEASE_ENDED, {"keys": sorted(keys)})
+        held = {(row.task_run_id, row.worker_id, row.attempt) for row in released}
+    params: list[dict[str, Any]] = []
+    entries: list[LogEntry] = []
+    messages: list[dict[str, str]] = []
+    for i, item in enumerate(finished):
+        job = item.job
+        retrying = item.result.state is State.RETRYING
+        one = _params(job, item.result, now)
+        if retrying:
+            if tx.conn.execute(_release(True), one).first() is None:
+                continue
+            tx.signal("worker")
+        elif (job.task_run_id, job.worker_id, job.attempt) not in held:
+            continue
+        accepted[i] = True
+        params.append(one)
+        entries.extend(item.logs)
+        messages.append({"execution_id": job.execution_id})
+    if params:
+        tx.conn.execute(_finish_task_run(dialect), params)
+        insert_logs(tx, entries)
+        tx.conn.execute(_INSERT_MESSAGE, messages)
+        tx.signal("executor")
+    return accepted
 
 
 def _signal(tx: Tx, retrying: bool) -> None:

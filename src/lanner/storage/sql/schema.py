@@ -1,6 +1,6 @@
 """The tables, as SQLAlchemy Core metadata: the one description of the database schema.
 
-Migration ``0001`` creates exactly these tables (a test compares the migrated database with
+Migrations ``0001`` and ``0002`` (triggers) create exactly these tables (a test compares the migrated database with
 this metadata). On PostgreSQL it also adds the triggers that ``NOTIFY`` the executor and the
 workers; they are DDL history, kept in the migration only.
 
@@ -41,6 +41,8 @@ __all__ = [
     "logs",
     "metadata",
     "task_runs",
+    "trigger_events",
+    "triggers",
     "worker_jobs",
     "workers",
 ]
@@ -187,4 +189,38 @@ kv = Table(
     Column("value", JSON_TYPE),
     Column("expires_at", UtcDateTime),
     Column("updated", UtcDateTime, nullable=False),
+)
+
+#: per-trigger state kept by the scheduler; every write is fenced on ``version``
+triggers = Table(
+    "triggers",
+    metadata,
+    Column("namespace", String, primary_key=True),
+    Column("flow_id", String, primary_key=True),
+    Column("trigger_id", String, primary_key=True),
+    Column("type", String, nullable=False),
+    Column("next_date", UtcDateTime),
+    Column("last_date", UtcDateTime),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("execution_id", String),
+    Column("locked_by", String),
+    Column("locked_until", UtcDateTime),
+    # polling state, preconditions met so far, backfill
+    Column("data", JSON_TYPE, nullable=False),
+    Column("version", Integer, nullable=False, default=0),
+    Column("updated", UtcDateTime, nullable=False),
+)
+
+#: executions that reached a state Flow triggers react to, queued in the executor's transaction
+trigger_events = Table(
+    "trigger_events",
+    metadata,
+    Column("id", _SERIAL, primary_key=True, autoincrement=True),
+    Column("execution_id", String, nullable=False),
+    Column("namespace", String, nullable=False),
+    Column("flow_id", String, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created", UtcDateTime, nullable=False),
+    # labels, outputs, id of the trigger that started the execution
+    Column("data", JSON_TYPE, nullable=False),
 )

@@ -14,24 +14,36 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
 
-from lanner.errors import ConfigError
+from lanner.errors import ConfigError, LannerError
 from lanner.models.execution import Execution, LogEntry, utcnow
+from lanner.models.state import State
+from lanner.storage.batching import GroupCommit
 from lanner.storage.ports import (
     ClaimedExecution,
     ExecutionQuery,
+    FinishedAttempt,
+    FlowChanges,
     JobResult,
     KVEntry,
     Page,
     StoredFlow,
+    StoreStats,
+    TriggerCommit,
+    TriggerEvent,
+    TriggerState,
     WorkerJob,
 )
 from lanner.storage.sql import codec, finish, jobs
+from lanner.storage.sql import triggers as trigger_sql
 from lanner.storage.sql.database import Clock, Database, Tx, parse_url
 from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_execution, upsert_statement
+from lanner.storage.sql.flow_writes import save_flows
 from lanner.storage.sql.migrate import run_migrations
 from lanner.storage.sql.postgres import PostgresDatabase
+from lanner.storage.sql.run_cache import TaskRunCache
 from lanner.storage.sql.schema import execution_queue, executions, flows, kv, logs, task_runs, worker_jobs, workers
 from lanner.storage.sql.sqlite import SqliteDatabase
+from lanner.storage.sql.stats import read_stats
 
 __all__ = ["LOG_LEVELS", "SqlStore"]
 
@@ -45,6 +57,22 @@ def _in_namespace(column: Any, namespace: str) -> Any:
     return or_(column == namespace, column.startswith(namespace + ".", autoescape=True))
 
 
+#: ``ExecutionQuery.sort`` fields and their columns
+_SORT_COLUMNS: dict[str, Any] = {
+    "start_date": executions.c.created,
+    "end_date": executions.c.ended,
+    "id": executions.c.id,
+    "namespace": executions.c.namespace,
+    "flow_id": executions.c.flow_id,
+    "state": executions.c.state,
+}
+
+
+def _sorted_by(name: str, descending: bool) -> Any:
+    column = _SORT_COLUMNS[name]
+    return (column.desc() if descending else column.asc()).nulls_last()  # the same on both backends
+
+
 _NOW = bindparam("now", type_=execution_queue.c.not_before.type)
 _NEXT_MESSAGE = select(func.min(execution_queue.c.not_before)).where(execution_queue.c.not_before > _NOW)
 _NEXT_JOB = select(func.min(worker_jobs.c.not_before)).where(worker_jobs.c.worker_id.is_(None), worker_jobs.c.not_before > _NOW)
@@ -53,6 +81,7 @@ _HEARTBEAT = (
     .where(workers.c.id == bindparam("b_id"), workers.c.dead.is_(False))
     .values(heartbeat=bindparam("b_now", type_=workers.c.heartbeat.type))
 )
+_EXECUTION_STATE = select(executions.c.state).where(executions.c.id == bindparam("id"))
 _KILL_REQUESTED = select(worker_jobs.c.task_run_id).where(
     worker_jobs.c.worker_id == bindparam("id"), worker_jobs.c.kill_requested
 )
@@ -75,6 +104,9 @@ class SqlStore:
         self.dialect: str = self._db.dialect
         #: the store's notion of "now"; tests move it to age heartbeats and messages
         self.clock: Clock = clock
+        #: task runs decoded by executor passes, reused while their stored text is unchanged
+        self._task_runs = TaskRunCache()
+        self._creations: GroupCommit[dict[str, Any], None] = GroupCommit(self._create_executions)
 
     @property
     def listen_pid(self) -> int | None:
@@ -175,21 +207,41 @@ class SqlStore:
         )
         return await self._db.write(lambda tx: bool(tx.conn.execute(mark).rowcount))
 
+    async def save_flows(self, flows: Sequence[tuple[str, str, str]], *, prune: str | None = None) -> FlowChanges:
+        now = self.clock()
+        return await self._db.write(lambda tx: save_flows(tx, flows, prune, now))
+
+    # monitoring
+
+    async def stats(self, alive_within: float) -> StoreStats:
+        now = self.clock()
+        return await self._db.read(lambda conn: read_stats(conn, now, alive_within))
+
     # executions
 
     async def create_execution(self, execution: Execution) -> None:
-        row = {**codec.execution_row(execution), "updated": self.clock()}
-        await self._db.write(lambda tx: insert_executions(tx, [row]))
+        """Executions created concurrently (API calls, triggers) are inserted together."""
+        await self._creations.add({**codec.execution_row(execution), "updated": self.clock()})
+
+    async def _create_executions(self, rows: Sequence[dict[str, Any]]) -> list[None]:
+        await self._db.write(lambda tx: insert_executions(tx, list(rows)))
+        return [None] * len(rows)
+
+    async def execution_state(self, execution_id: str) -> State | None:
+        value = await self._db.read(lambda conn: conn.scalar(_EXECUTION_STATE, {"id": execution_id}))
+        return None if value is None else State(value)
 
     async def get_execution(self, execution_id: str) -> ClaimedExecution | None:
         return await self._db.read(lambda conn: read_execution(conn, execution_id))
 
     async def search_executions(self, query: ExecutionQuery) -> Page:
-        """Newest first. ``namespace`` matches it and the namespaces below it."""
+        """Newest first unless ``sort`` says otherwise. ``namespace`` matches it and the
+        namespaces below it (only it with ``exact_namespace``)."""
         e = executions
         where: list[Any] = []
         if query.namespace:
-            where.append(_in_namespace(e.c.namespace, query.namespace))
+            exact = e.c.namespace == query.namespace
+            where.append(exact if query.exact_namespace else _in_namespace(e.c.namespace, query.namespace))
         if query.flow_id:
             where.append(e.c.flow_id == query.flow_id)
         if query.states:
@@ -202,12 +254,17 @@ class SqlStore:
             where.append(e.c.created <= query.end)
         if query.parent_id:
             where.append(e.c.parent_id == query.parent_id)
+        if query.children is not None:
+            where.append(e.c.parent_id.is_not(None) if query.children else e.c.parent_id.is_(None))
+        if query.text:
+            where.append(or_(*(column.icontains(query.text, autoescape=True) for column in (e.c.id, e.c.namespace, e.c.flow_id))))
         size = max(query.size, 1)
         count = select(func.count()).select_from(e).where(*where)
+        order = [_sorted_by(name, descending) for name, descending in query.sort]
         page = (
             select(e)
             .where(*where)
-            .order_by(e.c.created.desc(), e.c.id.desc())
+            .order_by(*order, e.c.created.desc(), e.c.id.desc())
             .limit(size)
             .offset((max(query.page, 1) - 1) * size)
         )
@@ -239,7 +296,7 @@ class SqlStore:
         await self._db.write(queue)
 
     def executor_transaction(self) -> SqlExecutorTx:
-        return SqlExecutorTx(self._db, self.clock)
+        return SqlExecutorTx(self._db, self.clock, self._task_runs)
 
     async def next_message_due(self) -> datetime | None:
         now = self.clock()
@@ -286,6 +343,26 @@ class SqlStore:
             partial(finish.finish_job, dialect=self.dialect, job=job, result=result, entries=logs, now=now)
         )
 
+    async def finish_jobs(self, finished: Sequence[FinishedAttempt]) -> list[bool]:
+        if not finished:
+            return []
+        now = self.clock()
+        plain = [i for i, item in enumerate(finished) if not item.result.labels]
+        accepted = [False] * len(finished)
+        if plain:
+            batch = [finished[i] for i in plain]
+            try:
+                written = await self._db.write(partial(finish.finish_jobs, dialect=self.dialect, finished=batch, now=now))
+            except LannerError:
+                # e.g. a deadlock with an executor on PostgreSQL: one at a time instead
+                written = [await self.finish_job(item.job, item.result, item.logs) for item in batch]
+            for i, ok in zip(plain, written, strict=True):
+                accepted[i] = ok
+        for i, item in enumerate(finished):
+            if item.result.labels:
+                accepted[i] = await self.finish_job(item.job, item.result, item.logs)
+        return accepted
+
     async def kill_requested(self, worker_id: str) -> list[str]:
         return await self._db.read(lambda conn: list(conn.execute(_KILL_REQUESTED, {"id": worker_id}).scalars()))
 
@@ -313,6 +390,7 @@ class SqlStore:
         min_level: str | None = None,
         task_run_id: str | None = None,
         attempt: int | None = None,
+        task_id: str | None = None,
     ) -> list[LogEntry]:
         """Oldest first; ``min_level`` keeps that level and the more severe ones."""
         query = select(logs).where(logs.c.execution_id == execution_id).order_by(logs.c.id)
@@ -325,6 +403,8 @@ class SqlStore:
             query = query.where(logs.c.task_run_id == task_run_id)
         if attempt is not None:
             query = query.where(logs.c.attempt == attempt)
+        if task_id is not None:
+            query = query.where(logs.c.task_id == task_id)
         return await self._db.read(lambda conn: [codec.log_from_row(row) for row in conn.execute(query)])
 
     # key/value store: expired entries are invisible, and purged by kv_set
@@ -364,6 +444,28 @@ class SqlStore:
 
     def _live(self) -> Any:
         return or_(kv.c.expires_at.is_(None), kv.c.expires_at > self.clock())
+
+    # triggers (see ``triggers.py``)
+
+    async def trigger_states(self, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerState]:
+        return await self._db.read(lambda conn: trigger_sql.list_states(conn, namespace, flow_id))
+
+    async def get_trigger_state(self, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None:
+        found = await self._db.read(lambda conn: trigger_sql.list_states(conn, namespace, flow_id, trigger_id))
+        return next((state for state in found if state.namespace == namespace), None)
+
+    async def add_trigger_states(self, states: Sequence[TriggerState]) -> None:
+        now = self.clock()
+        await self._db.write(partial(trigger_sql.add_states, dialect=self.dialect, states=states, now=now))
+
+    async def delete_trigger_states(self, keys: Sequence[tuple[str, str, str]]) -> None:
+        await self._db.write(partial(trigger_sql.delete_states, keys=keys))
+
+    async def commit_triggers(self, commit: TriggerCommit) -> bool:
+        return await self._db.write(partial(trigger_sql.commit, change=commit, now=self.clock()))
+
+    async def trigger_events(self, limit: int) -> list[TriggerEvent]:
+        return await self._db.read(lambda conn: trigger_sql.list_events(conn, limit))
 
     # wake-ups
 

@@ -19,12 +19,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from lanner.errors import TaskFailure
+from lanner.errors import LannerError, TaskFailure
 from lanner.tasks.base import Output, RunnableTask
 from lanner.tasks.context import RunContext
 from lanner.tasks.scripts.files import (
     RESERVED_PREFIX,
     collect_output_files,
+    glob_regex,
     input_file_map,
     localize_storage_uris,
     write_execution_context,
@@ -113,7 +114,10 @@ class ScriptTask(RunnableTask):
         examples=["python:3.12-slim"],
     )
     namespaceFiles: NamespaceFiles | None = Field(
-        default=None, description="Namespace files to copy into the working directory (not supported yet)."
+        default=None,
+        description="Namespace files to copy into the working directory before the commands run "
+        "(`enabled`, `include`, `exclude` globs); `inputFiles` of the same name win.",
+        examples=[{"enabled": True, "include": ["scripts/**"]}],
     )
     targetOS: Literal["LINUX", "WINDOWS", "AUTO"] = Field(
         default="AUTO", description="Operating system the commands target; WINDOWS disables `set -e`."
@@ -147,10 +151,10 @@ class ScriptTask(RunnableTask):
         return await ctx.render(value, workspace.variables)
 
     async def run(self, ctx: RunContext) -> Output:
-        await self._refuse_namespace_files(ctx)
         if self.containerImage or self.docker:
             ctx.logger.debug("containerImage and docker are ignored: commands run as local processes")
         workspace = await self._workspace(ctx)
+        await self._copy_namespace_files(ctx, workspace.working_dir)
         patterns = [str(p) for p in await ctx.render(list(self.outputFiles or []))]
         workspace.variables["outputFiles"] = {
             name: str(workspace.working_dir / name) for name in patterns if not any(c in name for c in _GLOB_CHARS)
@@ -201,12 +205,31 @@ class ScriptTask(RunnableTask):
         variables: dict[str, Any] = {"workingDir": str(working_dir), "outputDir": str(output_dir)}
         return Workspace(working_dir=working_dir, output_dir=output_dir, variables=variables)
 
-    async def _refuse_namespace_files(self, ctx: RunContext) -> None:
-        if self.namespaceFiles is None:
+    async def _copy_namespace_files(self, ctx: RunContext, working_dir: Path) -> None:
+        options = self.namespaceFiles
+        if options is None or not options.is_enabled(await ctx.render(options.enabled)):
             return
-        if self.namespaceFiles.is_enabled(await ctx.render(self.namespaceFiles.enabled)):
-            raise TaskFailure(
-                "namespace files are not supported yet: remove `namespaceFiles` or set "
-                "`namespaceFiles.enabled: false`, and pass the files with `inputFiles`",
-                retryable=False,
-            )
+        include = [glob_regex(_pattern(p)) for p in await ctx.render(list(options.include or []))]
+        exclude = [glob_regex(_pattern(p)) for p in await ctx.render(list(options.exclude or []))]
+        namespaces = [str(ns) for ns in await ctx.render(list(options.namespaces or []))] or [ctx.namespace]
+        copied = 0
+        for namespace in namespaces:
+            try:
+                paths = await ctx.namespace_files.list(namespace)
+            except LannerError as exc:
+                raise TaskFailure(f"namespaceFiles: {exc}", retryable=False) from exc
+            for path in paths:
+                if include and not any(regex.match(path) for regex in include):
+                    continue
+                if any(regex.match(path) for regex in exclude):
+                    continue
+                await ctx.namespace_files.fetch(path, working_dir / path, namespace)
+                copied += 1
+        ctx.logger.debug(f"copied {copied} namespace file(s) into the working directory")
+
+
+def _pattern(pattern: object) -> str:
+    clean = str(pattern).strip()
+    while clean.startswith("./"):
+        clean = clean[2:]
+    return clean.lstrip("/")

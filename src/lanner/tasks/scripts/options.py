@@ -43,13 +43,25 @@ class TaskRunner(BaseModel):
 
 
 class NamespaceFiles(BaseModel):
-    """Copy files stored in the namespace into the working directory (not supported yet)."""
+    """Copy the namespace's files (uploaded with the namespace files API) into the working
+    directory before the commands run, keeping their folders."""
 
     model_config = ConfigDict(extra="allow")
 
-    enabled: bool | str = Field(default=True, description="Whether namespace files are copied; Lanner does not support it yet.")
-    include: list[str] | None = Field(default=None, description="Glob patterns of the files to copy.")
-    exclude: list[str] | None = Field(default=None, description="Glob patterns of the files left out.")
+    enabled: bool | str = Field(default=True, description="Whether namespace files are copied; expressions are rendered.")
+    include: list[str] | None = Field(
+        default=None,
+        description="Glob patterns of the files to copy, relative to the namespace root (all files when unset). "
+        "`*` stays in a folder, `**` crosses folders.",
+        examples=[["scripts/**", "*.sql"]],
+    )
+    exclude: list[str] | None = Field(default=None, description="Glob patterns of the files left out.", examples=[["**/*.md"]])
+    namespaces: list[str] | None = Field(
+        default=None,
+        description="Namespaces whose files are copied, in order (a later one wins on the same path); "
+        "the flow's namespace when unset.",
+        examples=[["company", "company.team"]],
+    )
 
     def is_enabled(self, rendered: Any) -> bool:
         """Whether the rendered ``enabled`` value asks for namespace files."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import time, timedelta
 from typing import Any, Literal
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lanner.models.state import TERMINAL_STATES, State
 from lanner.triggers.base import Trigger
+from lanner.triggers.conditions import UpstreamExecution
 
 __all__ = ["ExecutionFilter", "FlowCondition", "FlowTrigger", "Preconditions", "TimeWindow", "WhereCondition"]
 
@@ -96,6 +97,20 @@ class ExecutionFilter(BaseModel):
         }
         return bool(tests[kind]())
 
+    def test_expression(self, rendered: Any) -> bool:
+        """An EXPRESSION filter: ``rendered`` is the value of the expression in `value`."""
+        if self.type == "IS_NULL":
+            return rendered is None
+        if self.type == "IS_NOT_NULL":
+            return rendered is not None
+        text = "" if rendered is None else str(rendered).strip()
+        truthy = text.lower() not in ("", "false", "0", "null", "none")
+        if self.type == "IS_FALSE":
+            return not truthy
+        if self.type in ("IN", "NOT_IN"):
+            return (text in (self.values or [])) == (self.type == "IN")
+        return truthy
+
 
 class WhereCondition(BaseModel):
     """Filters on the upstream execution, combined with `operand`."""
@@ -112,10 +127,16 @@ class WhereCondition(BaseModel):
         default="AND", description="Whether all filters (AND) or any (OR) must pass.", examples=["OR"]
     )
 
-    def matches(self, namespace: str, flow_id: str, state: State) -> bool:
+    def matches(self, namespace: str, flow_id: str, state: State, render: Callable[[str], Any] | None = None) -> bool:
+        """Whether the upstream execution passes; EXPRESSION filters count only with ``render``."""
         fields = {"NAMESPACE": namespace, "FLOW_ID": flow_id, "STATE": state.value}
-        results = [f.test(fields.get(f.field)) for f in self.filters]
-        decided = [r for r in results if r is not None]  # expressions are evaluated by the scheduler
+        results: list[bool | None] = []
+        for f in self.filters:
+            if f.field != "EXPRESSION":
+                results.append(f.test(fields.get(f.field)))
+            elif render is not None:
+                results.append(f.test_expression(render(f.value or "")))
+        decided = [r for r in results if r is not None]
         if not decided:
             return True
         return all(decided) if self.operand == "AND" else any(decided)
@@ -213,19 +234,33 @@ class FlowTrigger(Trigger):
     def watched_states(self) -> frozenset[State]:
         return frozenset(self.states) if self.states is not None else DEFAULT_STATES
 
-    def concerns(self, namespace: str, flow_id: str, state: State, labels: Mapping[str, str] | None = None) -> bool:
-        """Whether an upstream execution in ``state`` is relevant: states, `where` filters, and one of `flows`.
-
-        Expression filters and conditions are left to the scheduler, and so is the time window.
-        """
-        if state not in self.watched_states():
-            return False
+    def condition_keys(self) -> list[str]:
+        """One key per precondition (`flows` entries, then `where` entries), under which progress is kept."""
         pre = self.preconditions
         if pre is None:
-            return True
-        if pre.where and not all(w.matches(namespace, flow_id, state) for w in pre.where):
+            return []
+        return [f"flows.{i}" for i in range(len(pre.flows or []))] + [f"where.{w.id}" for w in pre.where or []]
+
+    def matched_conditions(self, upstream: UpstreamExecution, render: Callable[[str], Any] | None = None) -> list[str]:
+        """Keys of the preconditions this upstream execution meets (empty when its state is not watched)."""
+        if upstream.state not in self.watched_states():
+            return []
+        pre = self.preconditions
+        if pre is None:
+            return []
+        keys = [f"flows.{i}" for i in self.matched_flows(upstream.namespace, upstream.flow_id, upstream.state, upstream.labels)]
+        for where in pre.where or []:
+            if where.matches(upstream.namespace, upstream.flow_id, upstream.state, render):
+                keys.append(f"where.{where.id}")
+        return keys
+
+    def concerns(self, namespace: str, flow_id: str, state: State, labels: Mapping[str, str] | None = None) -> bool:
+        """Whether an upstream execution in ``state`` is relevant: a watched state, and one precondition met
+        (expression filters aside)."""
+        upstream = UpstreamExecution("", namespace, flow_id, state, dict(labels or {}))
+        if state not in self.watched_states():
             return False
-        return not pre.flows or bool(self.matched_flows(namespace, flow_id, state, labels or {}))
+        return not self.condition_keys() or bool(self.matched_conditions(upstream))
 
     def matched_flows(self, namespace: str, flow_id: str, state: State, labels: Mapping[str, Any]) -> list[int]:
         """Indexes of the `preconditions.flows` entries this upstream execution satisfies."""

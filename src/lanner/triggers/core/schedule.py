@@ -10,8 +10,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from lanner.triggers import cron
 from lanner.triggers.base import Trigger
+from lanner.triggers.conditions import check_without_execution
 
-__all__ = ["Backfill", "Schedule"]
+__all__ = ["Backfill", "Schedule", "Tick", "iso"]
+
+
+def iso(moment: datetime) -> str:
+    """ISO-8601 with the offset, ``Z`` for UTC (as `trigger.date` shows it)."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class Tick(BaseModel):
+    """One fire time of a schedule, with its neighbours (`trigger.date`, `trigger.next`, `trigger.previous`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: datetime
+    next: datetime
+    previous: datetime
+
+    def variables(self) -> dict[str, Any]:
+        return {"date": iso(self.date), "next": iso(self.next), "previous": iso(self.previous)}
 
 
 class Backfill(BaseModel):
@@ -85,6 +104,50 @@ class Schedule(Trigger):
     def _valid_timezone(cls, value: str) -> str:
         cron.zone(value)
         return value
+
+    @field_validator("conditions", mode="after")
+    @classmethod
+    def _date_conditions(cls, value: list[Any] | None) -> list[Any] | None:
+        return check_without_execution(value)
+
+    def signature(self) -> str:
+        """What the fire times depend on: a change means planning again from now."""
+        return f"{self.cron}|{self.withSeconds}|{self.timezone}"
+
+    def tick(self, moment: datetime) -> Tick:
+        """The tick at ``moment`` (a fire time) with the fire times around it."""
+        local = moment.astimezone(cron.zone(self.timezone))
+        return Tick(date=local, next=self.next_fire(local), previous=self.previous_fire(local))
+
+    def plan(
+        self,
+        next_date: datetime,
+        now: datetime,
+        *,
+        default_policy: str = "ALL",
+        late_after: timedelta = timedelta(seconds=60),
+        limit: int = 100,
+    ) -> tuple[list[datetime], datetime]:
+        """The ticks to fire at ``now`` when the schedule was due at ``next_date``, and the next date to wait for.
+
+        A tick older than ``late_after`` was missed (the scheduler was down or busy):
+        ``recoverMissedSchedules`` (or ``default_policy``) says whether ALL, the LAST or NONE of
+        the missed ticks fire; ``lateMaximumDelay`` drops ticks older than it. At most
+        ``limit`` ticks are returned; the next date then points after the last one, so the
+        rest comes at the next call.
+        """
+        if next_date > now:
+            return [], next_date
+        policy = self.recoverMissedSchedules or default_policy
+        start = next_date if policy == "ALL" else max(next_date, now - late_after)
+        fire = list(self.fire_times(start - timedelta(microseconds=1), now, limit))
+        if policy == "LAST" and not fire:
+            latest = self.previous_fire(now + timedelta(microseconds=1))
+            fire = [latest] if latest >= next_date else []
+        following = self.next_fire(fire[-1]) if len(fire) == limit else self.next_fire(now)
+        if self.lateMaximumDelay is not None:
+            fire = [t for t in fire if now - t <= self.lateMaximumDelay]
+        return fire, following
 
     def next_fire(self, after: datetime) -> datetime:
         """The first fire time strictly after ``after`` (a naive moment is UTC), in the trigger's time zone."""

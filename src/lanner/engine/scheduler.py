@@ -1,0 +1,172 @@
+"""The scheduler: fires the triggers of deployed flows.
+
+Each pass (``run_once``) lists the deployed flows' triggers, stores a state row for triggers
+seen for the first time, then fires due schedules and backfills (``schedules.py``), polls due
+polling triggers (``polling.py``) and reacts to ended executions (``flow_triggers.py``).
+Webhooks are fired by the API (``webhooks.py``).
+
+Everything a pass decides is committed fenced on the trigger states' versions, together with
+the executions it starts: with several schedulers on one database, or after a crash, a tick
+fires once. The clock is injected, so tests drive passes with a fake one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from lanner.engine.flow_index import FlowCache, FlowIndex
+from lanner.engine.flow_triggers import handle_events
+from lanner.engine.polling import poll_if_due
+from lanner.engine.schedules import fire_due
+from lanner.engine.trigger_runs import Launcher
+from lanner.errors import LannerError
+from lanner.models.ids import new_id
+from lanner.storage.ports import Store, TriggerCommit, TriggerState
+from lanner.triggers.base import Trigger
+from lanner.triggers.core.flow import FlowTrigger
+from lanner.triggers.core.schedule import Schedule
+from lanner.triggers.polling import PollingTrigger
+
+__all__ = ["Deployed", "Scheduler", "SchedulerOptions"]
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str, str]
+
+
+@dataclass
+class SchedulerOptions:
+    #: seconds between passes when nothing wakes the scheduler earlier
+    poll: float = 1.0
+    #: recoverMissedSchedules of schedules that set none: ALL, LAST or NONE
+    recover_missed_schedules: str = "ALL"
+    #: a tick older than this when the scheduler gets to it was missed (downtime)
+    late_after: timedelta = timedelta(seconds=60)
+    #: most ticks fired per schedule and pass (the rest comes at the next pass)
+    batch: int = 100
+    #: trigger events handled per pass
+    event_batch: int = 200
+    #: how long a polling trigger stays locked by the scheduler polling it
+    poll_lock: timedelta = timedelta(minutes=5)
+
+
+@dataclass(slots=True)
+class Deployed:
+    """A trigger of the latest revision of a deployed flow."""
+
+    index: FlowIndex
+    trigger: Trigger
+
+    @property
+    def key(self) -> Key:
+        return (self.index.flow.namespace, self.index.flow.id, self.trigger.id)
+
+    @property
+    def disabled(self) -> bool:
+        return self.trigger.disabled or self.index.flow.disabled
+
+
+@dataclass
+class Scheduler:
+    store: Store
+    flows: FlowCache
+    launcher: Launcher
+    clock: Callable[[], datetime]
+    options: SchedulerOptions = field(default_factory=SchedulerOptions)
+    id: str = field(default_factory=lambda: f"{socket.gethostname()}-{new_id()[:8]}")
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wake(self) -> None:
+        """Run the next pass now (an execution ended, a trigger changed)."""
+        self._wake.set()
+
+    async def deployed(self) -> dict[Key, Deployed]:
+        """The triggers of every deployed flow, by (namespace, flow id, trigger id)."""
+        found: dict[Key, Deployed] = {}
+        for stored in await self.store.list_flows():
+            try:
+                index = await self.flows.get(stored.namespace, stored.id, stored.revision)
+            except LannerError as exc:
+                log.warning("flow %s.%s revision %s has invalid triggers: %s", stored.namespace, stored.id, stored.revision, exc)
+                continue
+            for trigger in index.flow.triggers or []:
+                item = Deployed(index, trigger)  # type: ignore[arg-type]
+                found[item.key] = item
+        return found
+
+    def initial_state(self, item: Deployed, now: datetime) -> TriggerState:
+        trigger = item.trigger
+        state = TriggerState(*item.key, type=trigger.canonical_type())
+        if isinstance(trigger, Schedule):
+            state.next_date = trigger.next_fire(now)
+            state.data["signature"] = trigger.signature()
+        elif isinstance(trigger, PollingTrigger):
+            state.next_date = now
+        return state
+
+    async def sync(self, deployed: dict[Key, Deployed], now: datetime) -> dict[Key, TriggerState]:
+        """Trigger states of the deployed triggers (created when missing; those of removed triggers dropped)."""
+        states = {state.key: state for state in await self.store.trigger_states()}
+        missing = [self.initial_state(item, now) for key, item in deployed.items() if key not in states]
+        if missing:
+            await self.store.add_trigger_states(missing)
+            states.update({state.key: state for state in await self.store.trigger_states()})
+        stale = [key for key in states if key not in deployed]
+        if stale:
+            await self.store.delete_trigger_states(stale)
+        return {key: state for key, state in states.items() if key in deployed}
+
+    async def commit(self, commit: TriggerCommit) -> bool:
+        return await self.store.commit_triggers(commit)
+
+    async def run_once(self) -> int:
+        """One pass; returns how many executions it started."""
+        now = self.clock()
+        deployed = await self.deployed()
+        states = await self.sync(deployed, now)
+        started = 0
+        polls: list[Any] = []
+        for key, item in deployed.items():
+            state = states.get(key)
+            if state is None:
+                continue
+            try:
+                if isinstance(item.trigger, Schedule):
+                    started += await fire_due(self, item, state, now)
+                elif isinstance(item.trigger, PollingTrigger):
+                    polls.append(poll_if_due(self, item, state, now))
+            except Exception:  # one broken trigger must not stop the others
+                log.exception("trigger %s failed", ".".join(key))
+        for count in await asyncio.gather(*polls, return_exceptions=True):
+            if isinstance(count, BaseException):
+                log.error("polling trigger failed: %r", count)
+            else:
+                started += int(count)
+        watchers = [item for item in deployed.values() if isinstance(item.trigger, FlowTrigger)]
+        started += await handle_events(self, deployed, watchers)
+        return started
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("scheduler pass failed; retrying")
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({waiter, stopper}, timeout=self.options.poll, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (waiter, stopper):
+                    if not task.done():
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
