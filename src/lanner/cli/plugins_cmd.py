@@ -33,11 +33,11 @@ def list_plugins() -> None:
         for cls in classes:
             names = type_names(cls)
             table.add_row(kind, names[0], "\n".join(names[1:]), registry.origin.get(names[0], ""))
-    conditions: dict[type, list[str]] = {}
-    for name, cls in CONDITION_TYPES.items():
-        conditions.setdefault(cls, []).append(name)
-    for names in conditions.values():
-        table.add_row("condition", names[0], "\n".join(names[1:]), "core")
+    conditions: dict[str, list[str]] = {}
+    for name, condition in CONDITION_TYPES.items():
+        conditions.setdefault(condition.__name__, []).append(name)
+    for aliases in conditions.values():
+        table.add_row("condition", aliases[0], "\n".join(aliases[1:]), "core")
     console = Console()
     if not console.is_terminal:  # piped: rich would cut type names at 80 columns; the table takes the width it needs
         console.width = 10_000
