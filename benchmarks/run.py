@@ -2,7 +2,10 @@
 
 W1  one flow of 40 sequential Return tasks: submit -> terminal state, per-task overhead.
 W2  one flow of 200 parallel trivial tasks with a fan-in task.
-W3  1,000 executions of a 3-task flow submitted at once: executions per second.
+W3  1,000 executions of a 3-task flow submitted at once (concurrently, as API calls
+    would be): executions per second.
+W4  one execution of 10,000 task runs (a ForEach over 10,000 values): seconds to finish, and
+    per task run.
 
 Each runs on SQLite (a file in a temporary folder) and on PostgreSQL
 (LANNER_BENCH_DATABASE_URL or LANNER_TEST_DATABASE_URL, in a throwaway schema).
@@ -28,6 +31,7 @@ from lanner.engine.engine import Engine, EngineOptions
 from lanner.models.ids import new_id
 from lanner.models.state import State
 from lanner.storage.files import LocalFileStorage
+from lanner.storage.ports import ExecutionQuery
 from lanner.storage.sql import create_store
 
 
@@ -62,6 +66,21 @@ tasks:
 """
 
 
+def w4_flow(n: int) -> str:
+    return f"""id: w4
+namespace: bench
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{{{ range(0, {n - 1}) | list | toJson }}}}"
+    concurrencyLimit: 0
+    tasks:
+      - id: r
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{{{ taskrun.value }}}}"
+"""
+
+
 @asynccontextmanager
 async def engine_on(backend: str, tmp: Path) -> AsyncIterator[Engine]:
     schema = None
@@ -90,14 +109,33 @@ async def engine_on(backend: str, tmp: Path) -> AsyncIterator[Engine]:
 async def timed_run(engine: Engine, flow_id: str) -> tuple[float, int]:
     started = time.perf_counter()
     execution = await engine.submit("bench", flow_id)
-    final = await engine.wait(execution.id, timeout=300, poll=0.5)
+    final = await engine.wait(execution.id, timeout=1800, poll=0.5)
     elapsed = time.perf_counter() - started
     if final.execution.state != State.SUCCESS:
         raise RuntimeError(f"{flow_id} ended {final.execution.state}")
     return elapsed, len(final.task_runs)
 
 
-async def bench_backend(backend: str, repeat: int, w3_count: int) -> dict[str, Any]:
+async def wait_all(engine: Engine, flow_id: str, count: int, timeout: float = 600) -> None:
+    """Until ``count`` executions of the flow ended (one count query every 20 ms, so that
+    waiting costs the engine next to nothing), then check they all succeeded."""
+    terminal = [state for state in State if state.is_terminal]
+    deadline = time.perf_counter() + timeout
+    while True:
+        ended = await engine.store.search_executions(ExecutionQuery(namespace="bench", flow_id=flow_id, states=terminal, size=1))
+        if ended.total >= count:
+            break
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{flow_id}: {ended.total} of {count} executions ended after {timeout}s")
+        await asyncio.sleep(0.02)
+    succeeded = await engine.store.search_executions(
+        ExecutionQuery(namespace="bench", flow_id=flow_id, states=[State.SUCCESS], size=1)
+    )
+    if succeeded.total != count:
+        raise RuntimeError(f"{flow_id}: only {succeeded.total} of {count} executions succeeded")
+
+
+async def bench_backend(backend: str, repeat: int, w3_count: int, w4_count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lanner-bench-") as tmp:
         async with engine_on(backend, Path(tmp)) as engine:
             for source in (w1_flow(), w2_flow(), W3_FLOW):
@@ -106,13 +144,14 @@ async def bench_backend(backend: str, repeat: int, w3_count: int) -> dict[str, A
             w1 = [(await timed_run(engine, "w1"))[0] for _ in range(repeat)]
             w2 = [(await timed_run(engine, "w2"))[0] for _ in range(repeat)]
             started = time.perf_counter()
-            ids = [(await engine.submit("bench", "w3")).id for _ in range(w3_count)]
+            ids = [e.id for e in await asyncio.gather(*(engine.submit("bench", "w3") for _ in range(w3_count)))]
             submitted = time.perf_counter() - started
-            for execution_id in ids:
-                final = await engine.wait(execution_id, timeout=600, poll=0.5)
-                if final.execution.state != State.SUCCESS:
-                    raise RuntimeError(f"w3 execution ended {final.execution.state}")
+            await wait_all(engine, "w3", len(ids))
             w3_total = time.perf_counter() - started
+            w4 = None
+            if w4_count:
+                await engine.deploy(w4_flow(w4_count))
+                w4, w4_runs = await timed_run(engine, "w4")
     w1_median = statistics.median(w1)
     return {
         "W1_sequential_40": {"median_s": round(w1_median, 4), "per_task_ms": round(w1_median / 40 * 1000, 3), "runs": len(w1)},
@@ -126,6 +165,17 @@ async def bench_backend(backend: str, repeat: int, w3_count: int) -> dict[str, A
             "submit_s": round(submitted, 3),
             "executions_per_s": round(w3_count / w3_total, 1),
         },
+        **(
+            {
+                "W4_one_large_execution": {
+                    "task_runs": w4_runs,
+                    "total_s": round(w4, 2),
+                    "per_task_run_ms": round(w4 / w4_runs * 1000, 3),
+                }
+            }
+            if w4 is not None
+            else {}
+        ),
     }
 
 
@@ -134,11 +184,12 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--w3", type=int, default=1000)
+    parser.add_argument("--w4", type=int, default=10_000, help="task runs of W4 (0: skip W4)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     results: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     for backend in backends:
-        results[backend] = await bench_backend(backend, args.repeat, args.w3)
+        results[backend] = await bench_backend(backend, args.repeat, args.w3, args.w4)
     print(json.dumps(results, indent=2))
 
 

@@ -30,6 +30,11 @@ class ServerSettings(_Section):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser (none: no CORS headers)."
     )
+    shutdown_timeout: int = Field(
+        default=5,
+        ge=0,
+        description="Seconds a stopping server waits for open requests (log and execution follow streams) before closing them.",
+    )
 
 
 class BasicAuthSettings(_Section):
@@ -72,7 +77,53 @@ class WorkerSettings(_Section):
     threads: int = Field(default=32, ge=1, description="Task attempts a worker runs at once.")
     groups: list[str] = Field(default_factory=list, description="Worker groups served (empty: the default group).")
     heartbeat_interval: float = Field(default=3.0, gt=0, description="Seconds between worker heartbeats.")
-    dead_after: float = Field(default=30.0, gt=0, description="Seconds of silence after which a worker is declared dead.")
+    dead_after: float = Field(
+        default=25.0,
+        gt=0,
+        description=(
+            "Seconds of silence after which a worker is declared dead and its running task runs are resubmitted "
+            "(within 1.2 x this of its last heartbeat: 30 s by default); a worker cut off from the database this "
+            "long stops its attempts."
+        ),
+    )
+    shutdown_grace: float = Field(
+        default=25.0,
+        ge=0,
+        description=(
+            "Seconds a stopping worker (SIGTERM) lets its running attempts finish; those still running then are "
+            "stopped and handed back to other workers as a new attempt."
+        ),
+    )
+
+
+class WebhookSettings(_Section):
+    max_body: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest webhook request body, in bytes; a larger one is answered 413."
+    )
+    wait_timeout: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds a `wait: true` webhook holds the call at most; then it answers with the execution as it is.",
+    )
+
+
+class SchedulerSettings(_Section):
+    enabled: bool = Field(default=True, description="Fire the triggers of deployed flows (schedules, flow and polling triggers).")
+    poll: float = Field(default=1.0, gt=0, description="Seconds between two scheduler passes when nothing wakes it earlier.")
+    recover_missed_schedules: Literal["ALL", "LAST", "NONE"] = Field(
+        default="ALL",
+        description="What a schedule without `recoverMissedSchedules` fires for the ticks missed while the server was down.",
+    )
+    late_after: float = Field(
+        default=60.0, gt=0, description="Seconds after which a tick not fired yet counts as missed (server down or busy)."
+    )
+    batch: int = Field(default=100, ge=1, description="Most ticks fired per schedule and pass (the rest at the next pass).")
+    event_batch: int = Field(
+        default=200, ge=1, description="Ended executions handed to Flow triggers per pass, in one transaction."
+    )
+    poll_lock: float = Field(
+        default=300.0, gt=0, description="Seconds a polling trigger stays locked by the scheduler polling it."
+    )
 
 
 class ExecutorSettings(_Section):
@@ -90,12 +141,22 @@ class Settings(_Section):
     database_schema: str | None = Field(
         default=None, description="PostgreSQL schema holding Lanner's tables (default: the search path)."
     )
+    database_pool_size: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "PostgreSQL connections a process keeps open (as many more open under load); unset: sized for the "
+            "process's components (webserver 10, executor 5, worker 5 + threads / 8, scheduler 2)."
+        ),
+    )
     storage_dir: Path | None = Field(default=None, description="Internal storage folder; `<data_dir>/storage` when unset.")
     flows_dirs: list[Path] = Field(default_factory=list, description="Folders whose flows are loaded at server start.")
     log_level: str = Field(default="INFO", description="Level of Lanner's own logs.")
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
 

@@ -10,37 +10,38 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from html import escape
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
 
 from lanner import __version__
 from lanner.api.auth import AuthMiddleware, Credentials
-from lanner.api.deps import engine_of
 from lanner.api.errors import install_error_handlers
 from lanner.api.masking import MaskSecretsMiddleware
 from lanner.api.metrics import install_metrics
 from lanner.api.routes import ROUTERS
+from lanner.api.ui import install_ui
 from lanner.bootstrap import load_flow_dirs, open_engine
 from lanner.engine.engine import Engine
 from lanner.settings import Settings, load_settings
 
-__all__ = ["create_app", "create_app_from_env"]
+__all__ = ["create_app", "create_app_from_env", "create_standalone_app_from_env"]
 
 log = logging.getLogger(__name__)
 
 
-def create_app_from_env() -> FastAPI:
-    """The app with its own engine, configured from ``LANNER_*`` variables and the config file."""
+def create_app_from_env(*, local: bool = True) -> FastAPI:
+    """The app with its own engine, configured from ``LANNER_*`` variables and the config file.
+
+    ``local``: the only process on its database (``lanner server local``); see ``bootstrap.engine_options``."""
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_engine(settings, local=True) as engine:
+        async with open_engine(settings, local=local) as engine:
+            _observe_attempts(app, engine)
             loaded, issues = await load_flow_dirs(engine, settings.flows_dirs)
             for issue in issues:
                 log.error("invalid flow: %s", issue.format())
@@ -56,11 +57,23 @@ def create_app_from_env() -> FastAPI:
     )
 
 
+def create_standalone_app_from_env() -> FastAPI:
+    """``lanner server standalone``: like ``create_app_from_env`` on a database other processes may share."""
+    return create_app_from_env(local=False)
+
+
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
-    """The app serving an engine started and stopped by the caller (``settings``: auth and CORS)."""
+    """The app serving an engine started and stopped by the caller (``settings``: auth, CORS, webhooks)."""
     app = FastAPI(title="Lanner", version=__version__, openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs")
     app.state.engine = engine
-    return _build(app, settings or Settings())
+    _build(app, settings or Settings())
+    _observe_attempts(app, engine)
+    return app
+
+
+def _observe_attempts(app: FastAPI, engine: Engine) -> None:
+    """Feed the duration of the attempts this process runs to the app's metrics."""
+    engine.worker.on_attempt_end = app.state.metrics.task_run_observer(engine.registry.canonical)
 
 
 def _safe_url(settings: Settings) -> str:
@@ -95,24 +108,17 @@ def _secure(app: FastAPI, settings: Settings) -> None:
 def _build(app: FastAPI, settings: Settings) -> FastAPI:
     _secure(app, settings)
 
-    @app.get("/", response_class=HTMLResponse)
-    async def home(request: Request) -> str:
-        flows = await engine_of(request).store.list_flows()
-        rows = "".join(f"<li><code>{escape(f.namespace)}.{escape(f.id)}</code> (revision {f.revision})</li>" for f in flows)
-        return (
-            "<!doctype html><html><head><meta charset='utf-8'><title>Lanner</title></head><body>"
-            f"<h1>Lanner {escape(__version__)}</h1><p>{len(flows)} flow(s) loaded.</p><ul>{rows}</ul>"
-            "<p><a href='/api/v1/docs'>API documentation</a> · <a href='/health'>health</a></p></body></html>"
-        )
-
-    @app.get("/health")
+    @app.get("/health", summary="Health check: the server is up")
     async def health() -> dict[str, Any]:
         return {"status": "UP", "version": __version__}
 
     install_error_handlers(app)
     install_metrics(app)
+    app.state.webhook_max_body = settings.webhook.max_body
+    app.state.webhook_wait_timeout = settings.webhook.wait_timeout
     for router in ROUTERS:
         app.include_router(router, prefix="/api/v1")
         app.include_router(router, prefix="/api/v1/main", include_in_schema=False)
+    install_ui(app)
 
     return app

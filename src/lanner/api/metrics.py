@@ -9,13 +9,16 @@ no process-wide state, so several apps (tests) live side by side.
 - ``lanner_queue_depth{queue}``: executor messages not yet processed (``executor``) and
   worker jobs not yet claimed (``worker``); ``lanner_worker_jobs_running``: jobs claimed.
 - ``lanner_workers_live``: workers whose heartbeat is younger than ``worker_dead_after``.
-- ``lanner_task_run_duration_seconds{type,state}``: attempt durations, observed through
-  ``Metrics.observe_task_run`` by whoever runs attempts in this process.
+- ``lanner_task_run_duration_seconds{type,state}``: durations of the attempts run by this
+  process's worker, by canonical task type and attempt state (the app hands the worker
+  ``Metrics.task_run_observer``).
 - ``lanner_webhook_latency_seconds{status}``: time to answer a webhook call, observed by the
   webhook route through ``Metrics.observe_webhook``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import (
@@ -37,6 +40,8 @@ __all__ = ["Metrics", "install_metrics", "metrics_of"]
 
 #: seconds; tasks last from milliseconds (Log) to hours (dbt, scripts)
 _TASK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600)
+#: task type names remembered by ``task_run_observer``
+_MAX_TYPE_NAMES = 4096
 #: seconds; a webhook answers once the execution is created
 _WEBHOOK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -77,6 +82,21 @@ class Metrics:
         """Record one attempt's duration."""
         name = state.value if isinstance(state, State) else state
         self.task_run_duration.labels(type=task_type, state=name).observe(max(seconds, 0.0))
+
+    def task_run_observer(self, canonical: Callable[[str], str]) -> Callable[[str, State, float], None]:
+        """``observe_task_run`` for the worker's attempt hook: the task type as written in the
+        flow (a Kestra alias, say) is recorded under its canonical name."""
+        names: dict[str, str] = {}
+
+        def observe(task_type: str, state: State, seconds: float) -> None:
+            name = names.get(task_type)
+            if name is None:
+                name = canonical(task_type)
+                if len(names) < _MAX_TYPE_NAMES:  # types of flows come and go; keep the cache bounded
+                    names[task_type] = name
+            self.observe_task_run(name, state, seconds)
+
+        return observe
 
     def observe_webhook(self, seconds: float, status: int) -> None:
         """Record the time taken to answer one webhook call."""

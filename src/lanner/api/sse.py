@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 __all__ = ["KEEPALIVE_SECONDS", "POLL_SECONDS", "sse_event", "sse_response"]
 
@@ -63,9 +64,24 @@ async def _with_keepalive(events: AsyncIterator[str]) -> AsyncIterator[str]:
             await closer()
 
 
+class _EventStream(StreamingResponse):
+    """A stream that ends cleanly when the server cancels it: a stopping server cancels the
+    streams still open after its grace period (``server.shutdown_timeout``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.uncancel() > 0:  # cancelled from elsewhere too: let it through
+                raise
+            with contextlib.suppress(Exception):  # the client may be gone already
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 def sse_response(events: AsyncIterator[str]) -> StreamingResponse:
     """A ``text/event-stream`` response that is neither cached nor buffered by proxies."""
-    return StreamingResponse(
+    return _EventStream(
         _with_keepalive(events),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

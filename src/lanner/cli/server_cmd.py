@@ -1,35 +1,71 @@
-"""``lanner server …``: run Lanner as a service."""
+"""``lanner server …``: run Lanner as a service.
+
+``local``: every component in one process, the only one on its database (SQLite under the data
+folder unless ``database_url`` says otherwise). ``standalone``: every component in one process
+on the configured database (PostgreSQL in production), which other Lanner processes may share.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 import uvicorn
 from rich.console import Console
 
 from lanner.errors import ConfigError
-from lanner.settings import load_settings
+from lanner.settings import Settings, load_settings
 
 __all__ = ["app", "is_loopback"]
 
 app = typer.Typer(help="Run the Lanner server.", no_args_is_help=True)
 
+_HOST = typer.Option(None, "--host", help="Listen address (default 127.0.0.1).")
+_PORT = typer.Option(None, "--port", help="Listen port (default 8080).")
+_DATA_DIR = typer.Option(None, "--data-dir", help="Database, files and work folders (default ./.lanner).")
+_FLOWS = typer.Option([], "--flows", help="Load the flows of these folders at start.")
+_CONFIG = typer.Option(None, "--config", help="YAML configuration file.")
+
 
 @app.command("local")
 def local(
-    host: str | None = typer.Option(None, "--host", help="Listen address (default 127.0.0.1)."),
-    port: int | None = typer.Option(None, "--port", help="Listen port (default 8080)."),
-    data_dir: Path | None = typer.Option(None, "--data-dir", help="Database, files and work folders (default ./.lanner)."),
-    flows: list[Path] = typer.Option([], "--flows", help="Load the flows of these folders at start."),
-    config: Path | None = typer.Option(None, "--config", help="YAML configuration file."),
+    host: str | None = _HOST,
+    port: int | None = _PORT,
+    data_dir: Path | None = _DATA_DIR,
+    flows: list[Path] = _FLOWS,
+    config: Path | None = _CONFIG,
 ) -> None:
     """Every component in one process on an embedded SQLite: the quickest way to run Lanner.
 
     Without credentials configured (auth.*), the server listens on a loopback address only.
     """
+    _serve("lanner.api.app:create_app_from_env", host, port, data_dir, flows, config)
+
+
+@app.command("standalone")
+def standalone(
+    host: str | None = _HOST,
+    port: int | None = _PORT,
+    data_dir: Path | None = _DATA_DIR,
+    flows: list[Path] = _FLOWS,
+    config: Path | None = _CONFIG,
+) -> None:
+    """Every component in one process on the configured database (LANNER_DATABASE_URL, e.g.
+    postgresql://user@host:5432/lanner), which other Lanner processes may share.
+
+    Jobs a stopped process left running are handed back once its heartbeat is older than
+    worker.dead_after. Without credentials configured (auth.*), the server listens on a
+    loopback address only.
+    """
+    _serve("lanner.api.app:create_standalone_app_from_env", host, port, data_dir, flows, config)
+
+
+def _serve(
+    factory: str, host: str | None, port: int | None, data_dir: Path | None, flows: list[Path], config: Path | None
+) -> None:
     # Options become settings through the environment, the one way settings reach the app factory.
     if config is not None:
         os.environ["LANNER_CONFIG"] = str(config.resolve())
@@ -37,29 +73,37 @@ def local(
         os.environ["LANNER_DATA_DIR"] = str(data_dir.resolve())
     if flows:
         os.environ["LANNER_FLOWS_DIRS"] = os.pathsep.join(str(p.resolve()) for p in flows)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+    settings = _settings()
     bind = host or settings.server.host
     if not settings.auth.enabled and not is_loopback(bind):
-        Console(stderr=True, soft_wrap=True).print(
-            f"[red]error:[/red] refusing to listen on {bind} without authentication: anyone reaching it could run "
+        _fail(
+            f"refusing to listen on {bind} without authentication: anyone reaching it could run "
             "code. Set LANNER_AUTH_BASIC_USERNAME and LANNER_AUTH_BASIC_PASSWORD, or LANNER_AUTH_TOKENS "
             "(auth.basic.* / auth.tokens in the configuration file, see docs/configuration.md), "
-            "or listen on 127.0.0.1.",
-            highlight=False,
+            "or listen on 127.0.0.1."
         )
-        raise typer.Exit(1)
     uvicorn.run(
-        "lanner.api.app:create_app_from_env",
+        factory,
         factory=True,
         host=bind,
         port=port or settings.server.port,
         log_level=settings.log_level.lower(),
         lifespan="on",
+        # open follow streams (SSE) end after this instead of holding the shutdown forever
+        timeout_graceful_shutdown=settings.server.shutdown_timeout,
     )
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(1)
 
 
 def is_loopback(host: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lanner.engine.dispatch import LocalDispatch
@@ -19,7 +19,12 @@ from lanner.models.execution import Execution, LogEntry
 from lanner.models.state import State
 from lanner.storage.ports import ClaimedExecution, ExecutorTx, Store
 
-__all__ = ["Executor"]
+__all__ = ["LARGE_EXECUTION", "POSTPONE_PER_TASK_RUN", "Executor"]
+
+#: task runs from which an execution's passes are spaced out
+LARGE_EXECUTION = 500
+#: how long a large execution's next pass waits, per task run it has
+POSTPONE_PER_TASK_RUN = timedelta(microseconds=20)
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +58,18 @@ class Executor:
         self.batch_size = batch_size
         self.idle_poll = idle_poll
         self.on_finished = on_finished
+        #: the earliest delayed message known to be waiting, and when the store was last asked
+        self._next_due: datetime | None = None
+        self._due_checked: datetime | None = None
+        #: large executions whose next pass waits (see ``_plan_postponements``)
+        self._postpone: dict[str, datetime] = {}
 
     async def run_once(self) -> int:
         """Process one batch; returns how many executions were processed."""
         proc: Processor | None = None
         try:
             async with self.store.executor_transaction() as tx:
-                claimed = await tx.claim(self.batch_size)
+                claimed = await tx.claim(self.batch_size, self._postponed())
                 proc = Processor(
                     tx,
                     self.flows,
@@ -87,7 +97,32 @@ class Executor:
         if self.on_finished is not None:
             for execution in proc.finished:
                 self.on_finished(execution)
+        if proc.earliest_wake is not None and (self._next_due is None or proc.earliest_wake < self._next_due):
+            self._next_due = proc.earliest_wake
+        self._plan_postponements(claimed)
         return len(claimed)
+
+    def _plan_postponements(self, claimed: list[ClaimedExecution]) -> None:
+        """A large execution's next pass waits a little (its tasks keep ending meanwhile), so
+        one costly pass records many of them instead of each pass a few: ``LARGE_EXECUTION``
+        task runs or more wait ``POSTPONE_PER_TASK_RUN`` per task run, at most a second."""
+        now = self.clock()
+        for item in claimed:
+            execution = item.execution
+            size = len(item.task_runs)
+            if size < LARGE_EXECUTION or execution.state.is_terminal:
+                self._postpone.pop(execution.id, None)
+                continue
+            until = now + min(POSTPONE_PER_TASK_RUN * size, timedelta(seconds=1))
+            self._postpone[execution.id] = until
+            if self._next_due is None or until < self._next_due:
+                self._next_due = until
+
+    def _postponed(self) -> dict[str, datetime]:
+        now = self.clock()
+        for execution_id in [key for key, until in self._postpone.items() if until <= now]:
+            del self._postpone[execution_id]
+        return self._postpone
 
     async def _process_all(self, tx: ExecutorTx, proc: Processor, claimed: list[ClaimedExecution]) -> None:
         for item in claimed:
@@ -115,10 +150,21 @@ class Executor:
                 log.exception("executor batch failed; retrying")
                 processed = 0
                 await asyncio.sleep(0.5)
-            if processed:
-                continue
+            if processed >= self.batch_size:
+                continue  # maybe more due right now
+            # Fewer than a full batch: nothing else was due when we claimed. Whatever came
+            # since has signalled the channel, so the wait below returns at once for it.
+            now = self.clock()
+            if self._next_due is not None and self._next_due <= now:
+                self._next_due = None  # claimed by the pass that just ran
+            if self._due_checked is None or (now - self._due_checked).total_seconds() >= self.idle_poll:
+                # Delayed messages queued here are known (``earliest_wake``); those of other
+                # processes are found by this query, at most once per ``idle_poll``.
+                self._due_checked = now
+                due = await self.store.next_message_due()
+                if due is not None and (self._next_due is None or due < self._next_due):
+                    self._next_due = due
             timeout = self.idle_poll
-            due = await self.store.next_message_due()
-            if due is not None:
-                timeout = min(timeout, max((due - self.clock()).total_seconds(), 0.0))
+            if self._next_due is not None:
+                timeout = min(timeout, max((self._next_due - now).total_seconds(), 0.0))
             await wait_or_stop(self.store, "executor", timeout, stop)

@@ -1,10 +1,13 @@
 """Flow triggers: react to executions that ended (or paused).
 
 The executor queues a trigger event in the transaction that records the state change
-(``storage.sql.events``). Here each event is handled in one commit: the event is consumed,
-the preconditions' progress of every concerned trigger is stored, the executions to start
-are created and triggers with a matching ``stopAfter`` are disabled — all or nothing. A
-crash in between leaves the event queued; a scheduler that loses the race writes nothing.
+(``storage.sql.events``). Here the queued events are handled a batch at a time (oldest
+first, ``SchedulerOptions.event_batch``) in one commit: the events are consumed, the
+preconditions' progress of every concerned trigger is stored, the executions to start are
+created and triggers with a matching ``stopAfter`` are disabled — all or nothing. A crash in
+between leaves the events queued; a scheduler that loses the race for any of them writes
+nothing, and the next pass reads what is left. One commit per batch rather than per event
+keeps ending executions cheap when few or no flows have Flow triggers.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ __all__ = ["handle_event", "handle_events", "upstream_variables"]
 
 log = logging.getLogger(__name__)
 
+#: most batches of events handled per pass: a flood of ended executions does not hold up the
+#: pass's schedules (the rest is handled at the next pass)
+_BATCHES_PER_PASS = 10
+
 
 def upstream_variables(event: TriggerEvent) -> dict[str, Any]:
     """`trigger.*` of an execution started by a Flow trigger."""
@@ -40,13 +47,23 @@ def upstream_variables(event: TriggerEvent) -> dict[str, Any]:
 
 
 async def handle_events(scheduler: Scheduler, deployed: dict[Key, Deployed], watchers: list[Deployed]) -> int:
-    """Handle the queued events, oldest first; stops at the first one another scheduler took."""
+    """Handle the queued events, oldest first, a batch per commit; the number of executions
+    started. Stops when a commit loses a race (another scheduler handled one of its events:
+    what is left comes at the next pass)."""
     started = 0
-    for event in await scheduler.store.trigger_events(scheduler.options.event_batch):
-        count = await handle_event(scheduler, event, deployed, watchers)
-        if count is None:
+    limit = scheduler.options.event_batch
+    for _ in range(_BATCHES_PER_PASS):
+        events = await scheduler.store.trigger_events(limit)
+        if not events:
             break
-        started += count
+        commit = TriggerCommit(event_ids=[event.id for event in events])
+        for event in events:
+            await handle_event(scheduler, event, deployed, watchers, commit)
+        if not await scheduler.commit(commit):
+            break
+        started += len(commit.executions)
+        if len(events) < limit:
+            break
     return started
 
 
@@ -61,10 +78,9 @@ async def _state(scheduler: Scheduler, commit: TriggerCommit, key: Key) -> Trigg
 
 
 async def handle_event(
-    scheduler: Scheduler, event: TriggerEvent, deployed: dict[Key, Deployed], watchers: Iterable[Deployed]
-) -> int | None:
-    """Handle one event; the number of executions started, or None if the commit lost a race."""
-    commit = TriggerCommit(event_id=event.id)
+    scheduler: Scheduler, event: TriggerEvent, deployed: dict[Key, Deployed], watchers: Iterable[Deployed], commit: TriggerCommit
+) -> None:
+    """Add to ``commit`` what ``event`` changes: trigger states, executions to start."""
     await _stop_after(scheduler, event, deployed, commit)
     upstream = UpstreamExecution(
         event.execution_id,
@@ -107,9 +123,6 @@ async def handle_event(
         state.last_date = event.created
         state.execution_id = execution.id
         commit.executions.append(execution)
-    if not await scheduler.commit(commit):
-        return None
-    return len(commit.executions)
 
 
 async def _stop_after(scheduler: Scheduler, event: TriggerEvent, deployed: dict[Key, Deployed], commit: TriggerCommit) -> None:

@@ -118,8 +118,16 @@ class Processor:
         self.requests: list[tuple[str, str]] = []
         #: executions that reached a terminal state in this transaction
         self.finished: list[Execution] = []
+        #: the earliest delayed wake-up this batch queued (the executor sleeps no longer)
+        self.earliest_wake: datetime | None = None
 
     # ------------------------------------------------------------------ entry point
+    async def wake_later(self, execution_id: str, at: datetime) -> None:
+        """Queue a delayed message for the execution (a pause's delay, a loop's interval…)."""
+        await self.tx.notify(execution_id, at)
+        if self.earliest_wake is None or at < self.earliest_wake:
+            self.earliest_wake = at
+
     async def process(self, claimed: ClaimedExecution) -> None:
         ex = claimed.execution
         try:
@@ -249,6 +257,12 @@ class _Work:
             if target is None:
                 return
             self.set_run_state(target, State(payload["state"]))
+            # the containers around it ended on the old state: they run again to work theirs out
+            parent = self.view.runs.get(target.parent_id) if target.parent_id else None
+            while parent is not None:
+                if parent.state.is_terminal:
+                    self.set_run_state(parent, State.RUNNING)
+                parent = self.view.runs.get(parent.parent_id) if parent.parent_id else None
             if ex.state.is_terminal:
                 self.set_ex_state(State.RUNNING)
         elif action == "wake":
@@ -276,6 +290,12 @@ class _Work:
 
     # ------------------------------------------------------------------ admission
     async def admit(self) -> None:
+        start_at = self.ex.meta.get("startAt")  # a flow-level retry waits for its delay
+        if start_at is not None and self.ex.state == State.CREATED:
+            due = datetime.fromisoformat(start_at)
+            if due > self.now:
+                await self.p.wake_later(self.ex.id, due)
+                return
         concurrency = self.flow.flow.concurrency
         if concurrency is not None:
             running = await self.p.tx.running_count(self.ex.namespace, self.ex.flow_id)
@@ -358,7 +378,7 @@ class _Work:
                 if plan.wake_at is not None and run.meta.get("wakeAt") != plan.wake_at.isoformat():
                     run.meta["wakeAt"] = plan.wake_at.isoformat()
                     self.dirty[run.id] = run
-                    await self.p.tx.notify(self.ex.id, plan.wake_at)
+                    await self.p.wake_later(self.ex.id, plan.wake_at)
                 for new in plan.start:
                     await self.start(new, run)
                     progress = True
@@ -457,7 +477,8 @@ class _Work:
     def make_job(self, run: TaskRun, task: RunnableTask) -> WorkerJob:
         needed = self.flow.needed_outputs(task, self.p.renderer)
         variables = self.view.for_task_run(run, self.view.outputs(needed) if needed is not None else None)
-        retry = task.retry or self.flow.flow.retry
+        flow_retry = self.flow.flow.retry
+        retry = task.retry or (flow_retry if flow_retry is not None and flow_retry.behavior == "RETRY_FAILED_TASK" else None)
         payload = {
             "task": self.flow.definition(task),
             "variables": variables,
@@ -558,7 +579,7 @@ class _Work:
             if duration is not None:
                 resume_at = self.now + duration
                 run.meta["resumeAt"] = resume_at.isoformat()
-                await self.p.tx.notify(self.ex.id, resume_at)
+                await self.p.wake_later(self.ex.id, resume_at)
             return True
         if run.state == State.PAUSED and "resumeAt" in run.meta and datetime.fromisoformat(run.meta["resumeAt"]) <= self.now:
             outcome = {"RESUME": State.SUCCESS, "WARN": State.WARNING, "FAIL": State.FAILED, "CANCEL": State.CANCELLED}
@@ -580,7 +601,44 @@ class _Work:
                         state = State.FAILED if not state.is_failed else state
             self.ex.outputs = self.p.masker.deep(outputs) if self.p.masker else outputs  # type: ignore[assignment]
         self.set_ex_state(state)
+        if state == State.FAILED:
+            await self.retry_as_new_execution()
         await self.on_end()
+
+    async def retry_as_new_execution(self) -> None:
+        """Flow ``retry`` with ``behavior: CREATE_NEW_EXECUTION``: a failed execution starts a
+        new one of the same revision, inputs and labels, after the policy's delay."""
+        policy = self.flow.flow.retry
+        if policy is None or policy.behavior != "CREATE_NEW_EXECUTION":
+            return
+        ex = self.ex
+        if ex.parent_id:  # a subflow's failure goes to its parent task, whose own retry applies
+            return
+        attempt = int(ex.meta.get("attemptNumber", 1))
+        first_created = datetime.fromisoformat(ex.meta.get("originalCreated", ex.created.isoformat()))
+        if not policy.allows(attempt, self.now - first_created):
+            return
+        start_at = self.now + policy.delay(attempt)
+        retry = Execution(
+            id=new_id(),
+            namespace=ex.namespace,
+            flow_id=ex.flow_id,
+            flow_revision=ex.flow_revision,
+            state=State.CREATED,
+            inputs=dict(ex.inputs),
+            labels=dict(ex.labels),
+            variables=dict(ex.variables),
+            trigger=ex.trigger,
+            original_id=ex.original_id or ex.id,
+            created=self.now,
+            meta={"attemptNumber": attempt + 1, "originalCreated": first_created.isoformat(), "startAt": start_at.isoformat()},
+        )
+        retry.set_state(State.CREATED, self.now)
+        await self.p.tx.create_execution(retry)
+        ex.meta["retriedBy"] = retry.id
+        self.p._log(
+            ex, None, "INFO", f"flow retry: execution {retry.id} (attempt {attempt + 1}) starts at {start_at.isoformat()}"
+        )
 
     async def on_end(self) -> None:
         if self.ex.parent_id:

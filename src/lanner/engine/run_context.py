@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 
 from lanner.engine.kv_function import kv_function, mentions_kv, render_with_kv
 from lanner.engine.secrets import SecretBackend, flow_envs
+from lanner.engine.task_flows import TaskFlows, read_execution
 from lanner.engine.task_logs import AttemptLogger, Masker
 from lanner.errors import ConflictError
 from lanner.expressions import Renderer
 from lanner.models.execution import utcnow
 from lanner.models.kv_values import decode, encode
+from lanner.models.registry import Registry
 from lanner.storage.files import FileStorage
 from lanner.storage.namespace_files import NamespaceFiles
 from lanner.storage.ports import KVEntry, Store
@@ -108,6 +110,7 @@ class WorkerRunContext:
         work_root: Path,
         kill_event: asyncio.Event,
         secret_inputs: Mapping[str, Any] | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.execution_id = execution_id
         self.task_run_id = task_run_id
@@ -121,6 +124,7 @@ class WorkerRunContext:
         )
         self.kv = NamespaceKV(store, namespace)
         self.namespace_files = NamespaceFileReader(files, namespace)
+        self.flows = TaskFlows(store, registry)
         self.metrics: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
         self.warning: str | None = None
@@ -142,6 +146,9 @@ class WorkerRunContext:
     @property
     def variables(self) -> Mapping[str, Any]:
         return self._variables
+
+    async def execution(self, execution_id: str | None = None) -> Mapping[str, Any] | None:
+        return await read_execution(self._store, execution_id or self.execution_id)
 
     # rendering -----------------------------------------------------------------------
     def _secret(self, name: str) -> str:

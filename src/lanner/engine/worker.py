@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
@@ -36,10 +36,18 @@ from lanner.storage.files import FileStorage
 from lanner.storage.ports import FinishedAttempt, JobResult, Store, WorkerJob
 from lanner.tasks.base import RunnableTask
 
-__all__ = ["Worker"]
+__all__ = ["AttemptObserver", "TaskStandIn", "Worker"]
 
 log = logging.getLogger(__name__)
 _retry_adapter: TypeAdapter[Any] = TypeAdapter(Retry)
+
+#: called once per ended attempt with (task type as written, attempt state, seconds); must be
+#: cheap and do no I/O: it runs on the worker's event loop (metrics)
+AttemptObserver = Callable[[str, State, float], None]
+
+#: test-only hook (``lanner test`` fixtures): for a job, a coroutine function run instead of
+#: the task's ``run(ctx)`` (same context, timeout, kill and result handling), or None to run it
+TaskStandIn = Callable[[WorkerJob], Callable[[WorkerRunContext], Awaitable[Mapping[str, Any] | None]] | None]
 
 
 class Worker:
@@ -82,6 +90,10 @@ class Worker:
         #: attempts that end while a report is being written go in the next one, together
         self._reports: GroupCommit[FinishedAttempt, bool] = GroupCommit(store.finish_jobs)
         self._slot_freed = asyncio.Event()
+        #: told of every ended attempt (``AttemptObserver``); the app sets it to feed its metrics
+        self.on_attempt_end: AttemptObserver | None = None
+        #: ``TaskStandIn``; set only by ``lanner test`` on its own in-process engine
+        self.stand_in: TaskStandIn | None = None
 
     # ------------------------------------------------------------------ loops
     async def register(self) -> None:
@@ -236,6 +248,7 @@ class Worker:
             work_root=self.work_root,
             kill_event=kill,
             secret_inputs=payload.get("secretInputs"),
+            registry=self.registry,
         )
         started = self.clock()
         attempt = Attempt(number=job.attempt, state=State.RUNNING, worker_id=self.id)
@@ -246,7 +259,8 @@ class Worker:
         flusher = asyncio.create_task(self._flush_logs(logger))
         try:
             task = self._task(definition)
-            outputs = await self._run_attempt(task, ctx, kill)
+            replacement = self.stand_in(job) if self.stand_in is not None else None
+            outputs = await self._run_attempt(task, ctx, kill, replacement)
             if ctx.warning is not None:
                 state = State.WARNING
         except _Killed:
@@ -270,7 +284,13 @@ class Worker:
             flusher.cancel()
             await ctx.cleanup()
         attempt.metrics = ctx.metrics
-        attempt.set_state(state, self.clock())
+        ended = self.clock()
+        attempt.set_state(state, ended)
+        if self.on_attempt_end is not None:
+            try:
+                self.on_attempt_end(definition.get("type", ""), state, (ended - started).total_seconds())
+            except Exception:  # an observer's bug must not lose the attempt's result
+                log.exception("attempt observer failed")
         masked = cast("dict[str, Any] | None", masker.deep(outputs) if outputs else outputs)
         result = JobResult(state=state, attempt=attempt, outputs=masked, labels=ctx.labels or None)
         if state == State.FAILED:
@@ -289,8 +309,14 @@ class Worker:
                 "result of task run %s attempt %s rejected: the job was handed to another worker", job.task_run_id, job.attempt
             )
 
-    async def _run_attempt(self, task: RunnableTask, ctx: WorkerRunContext, kill: asyncio.Event) -> dict[str, Any] | None:
-        run = asyncio.ensure_future(task.run(ctx))
+    async def _run_attempt(
+        self,
+        task: RunnableTask,
+        ctx: WorkerRunContext,
+        kill: asyncio.Event,
+        replacement: Callable[[WorkerRunContext], Awaitable[Mapping[str, Any] | None]] | None = None,
+    ) -> dict[str, Any] | None:
+        run = asyncio.ensure_future(replacement(ctx) if replacement is not None else task.run(ctx))
         killer = asyncio.ensure_future(kill.wait())
         timeout = task.timeout.total_seconds() if task.timeout else None
         try:

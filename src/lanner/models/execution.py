@@ -178,6 +178,10 @@ class Execution:
             "trigger": self.trigger,
             "parentId": self.parent_id,
             "originalId": self.original_id or self.id,
+            "metadata": {
+                "attemptNumber": self.meta.get("attemptNumber", 1),
+                "originalCreatedDate": self.meta.get("originalCreated", self.created.isoformat()),
+            },
         }
 
 

@@ -14,7 +14,7 @@ Who writes what:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -215,15 +215,21 @@ class TriggerCommit:
 
     states: list[TriggerState] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
-    #: the trigger event handled by this commit, deleted with it
-    event_id: int | None = None
+    #: the trigger events handled by this commit, deleted with it: all of them, or the
+    #: commit fails (another scheduler handled one)
+    event_ids: list[int] = field(default_factory=list)
 
 
 class ExecutorTx(Protocol):
     """One executor unit of work; committed when the context exits without error."""
 
-    async def claim(self, limit: int) -> list[ClaimedExecution]:
-        """Executions with pending messages, locked (SKIP LOCKED), their messages consumed."""
+    async def claim(self, limit: int, defer: Mapping[str, datetime] | None = None) -> list[ClaimedExecution]:
+        """Executions with pending messages, locked (SKIP LOCKED), their messages consumed.
+
+        ``defer``: executions whose plain wake-up messages (not user actions) are postponed
+        to the given time first, so they are not claimed before it (large executions, whose
+        every pass is costly, are then processed once for many ended tasks).
+        """
         ...
 
     async def save(
@@ -368,7 +374,7 @@ class Store(Protocol):
     async def delete_trigger_states(self, keys: Sequence[tuple[str, str, str]]) -> None: ...
     async def commit_triggers(self, commit: TriggerCommit) -> bool:
         """Write the states (fenced on their versions), create the executions, consume the
-        event; False, and nothing written, if another writer got there first."""
+        events; False, and nothing written, if another writer got there first."""
         ...
 
     async def trigger_events(self, limit: int) -> list[TriggerEvent]:

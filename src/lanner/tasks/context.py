@@ -6,11 +6,12 @@ protocol.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["FileStore", "KVStore", "NamespaceFileStore", "RunContext", "TaskLogger"]
+__all__ = ["FileStore", "FlowSource", "FlowStore", "KVStore", "NamespaceFileStore", "RunContext", "TaskLogger"]
 
 T = TypeVar("T")
 
@@ -64,6 +65,37 @@ class NamespaceFileStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FlowSource:
+    """The latest revision of a stored flow, with its YAML source."""
+
+    namespace: str
+    id: str
+    revision: int
+    source: str
+
+
+class FlowStore(Protocol):
+    """The server's flows, for tasks that manage flows as code (Git SyncFlows / PushFlows)."""
+
+    async def list(self, namespace: str, *, include_children: bool = False) -> list[FlowSource]:
+        """The flows of ``namespace`` (and of the namespaces below it with ``include_children``)."""
+        ...
+
+    async def check(self, source: str, *, filename: str | None = None) -> tuple[str, str]:
+        """Validate a flow's YAML; return its ``(namespace, id)``.
+
+        Raises ``FlowValidationError`` listing every error, located (``filename:line:column``).
+        """
+        ...
+
+    async def apply(self, sources: Sequence[str], *, delete: Sequence[tuple[str, str]] = ()) -> list[FlowSource]:
+        """Store ``sources`` (a new revision only for a changed flow) in one transaction, then
+        delete the ``(namespace, id)`` flows of ``delete``. Every source is validated first:
+        when one is invalid nothing is written. Returns the latest revision of each saved flow."""
+        ...
+
+
 class RunContext(Protocol):
     """What a running task sees: its identity, rendering, logs, files, secrets, KV and metrics."""
 
@@ -87,6 +119,17 @@ class RunContext(Protocol):
     def kv(self) -> KVStore: ...
     @property
     def namespace_files(self) -> NamespaceFileStore: ...
+
+    @property
+    def flows(self) -> FlowStore:
+        """The server's flows (read and write): for flows-as-code tasks only."""
+        ...
+
+    async def execution(self, execution_id: str | None = None) -> Mapping[str, Any] | None:
+        """A read-only copy of an execution (this one by default) as the API shows it: `id`,
+        `namespace`, `flowId`, `state` (`current`, `startDate`, `endDate`, `duration`),
+        `taskRunList`, `labels`… None when there is no such execution."""
+        ...
 
     @property
     def variables(self) -> Mapping[str, Any]:

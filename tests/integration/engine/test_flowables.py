@@ -358,3 +358,30 @@ tasks:
 """)
     assert result.state == State.FAILED
     assert len(result.runs("step")) == 2
+
+
+async def test_a_large_foreach_completes_with_every_output(harness: Harness) -> None:
+    # 600 task runs: past LARGE_EXECUTION, so the executor spaces out its passes
+    result = await harness.run(
+        """
+id: big_loop
+namespace: test.flowables
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{ range(0, 599) | list | toJson }}"  # Pebble: the end is included
+    concurrencyLimit: 0
+    tasks:
+      - id: square
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ taskrun.value | number * taskrun.value | number }}"
+  - id: last
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ outputs.square['599'].value }}"
+""",
+        timeout=120,
+    )
+    assert result.state == State.SUCCESS
+    squares = [run for run in result.task_runs if run.task_id == "square"]
+    assert len(squares) == 600 and all(run.state == State.SUCCESS for run in squares)
+    assert result.run("last").outputs == {"value": str(599 * 599)}

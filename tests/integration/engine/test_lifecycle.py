@@ -64,6 +64,60 @@ tasks:
     assert len(result.run("fail").attempts) == 2
 
 
+async def test_flow_retry_can_create_new_executions(harness: Harness, tmp_path: Path) -> None:
+    marker = tmp_path / "count"
+    first = await harness.start(f"""
+id: retried
+namespace: test.engine
+labels:
+  team: data
+retry:
+  type: constant
+  interval: PT0.05S
+  maxAttempts: 3
+  behavior: CREATE_NEW_EXECUTION
+inputs:
+  - id: who
+    type: STRING
+tasks:
+  - id: flaky
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - n=$(( $(cat {marker} 2>/dev/null || echo 0) + 1 )); echo $n > {marker}; test $n -ge 3
+""", {"who": "me"})
+    failed = await harness.wait(first.id)
+    assert failed.state == State.FAILED
+    assert len(failed.run("flaky").attempts) == 1  # not retried inside the execution
+    chain = [failed.execution]
+    while "retriedBy" in chain[-1].meta:
+        chain.append((await harness.wait(chain[-1].meta["retriedBy"])).execution)
+    assert [e.state for e in chain] == [State.FAILED, State.FAILED, State.SUCCESS]
+    assert [e.meta.get("attemptNumber", 1) for e in chain] == [1, 2, 3]
+    assert all(e.inputs == {"who": "me"} and e.labels["team"] == "data" for e in chain)
+    assert {e.original_id for e in chain[1:]} == {first.id}
+    assert marker.read_text().strip() == "3"
+
+
+async def test_flow_retry_stops_at_max_attempts(harness: Harness) -> None:
+    first = await harness.start("""
+id: hopeless_new
+namespace: test.engine
+retry:
+  type: constant
+  interval: PT0.01S
+  maxAttempts: 2
+  behavior: CREATE_NEW_EXECUTION
+tasks:
+  - id: fail
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands: ["exit 3"]
+""")
+    second_id = (await harness.wait(first.id)).execution.meta["retriedBy"]
+    second = await harness.wait(second_id)
+    assert second.state == State.FAILED
+    assert "retriedBy" not in second.execution.meta
+
+
 async def test_timeout_fails_the_attempt(harness: Harness) -> None:
     result = await harness.run("""
 id: slow

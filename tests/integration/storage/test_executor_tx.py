@@ -258,3 +258,28 @@ async def test_sqlite_waits_for_a_writer_in_another_process(store: SqlStore, bac
     async with store.executor_transaction() as tx:
         (claimed,) = await tx.claim(10)
     assert claimed.actions == [("kill", {})]
+
+
+async def test_postponed_wake_ups_wait_but_user_actions_do_not(store: SqlStore) -> None:
+    big, other = execution(), execution()
+    for ex in (big, other):
+        await store.create_execution(ex)
+    async with store.executor_transaction() as tx:
+        assert len(await tx.claim(10)) == 2
+    now = datetime.now(UTC)
+    store.clock = lambda: now
+    later = now + timedelta(seconds=5)
+    for ex in (big, other):
+        async with store.executor_transaction() as tx:
+            await tx.notify(ex.id)
+
+    async with store.executor_transaction() as tx:  # the big one's plain wake-up is postponed
+        assert [c.execution.id for c in await tx.claim(10, defer={big.id: later})] == [other.id]
+    assert await store.next_message_due() == later
+    await store.request(big.id, "kill")
+    async with store.executor_transaction() as tx:  # ...a user action is not
+        (claimed,) = await tx.claim(10, defer={big.id: later})
+    assert claimed.execution.id == big.id and [action for action, _ in claimed.actions] == ["kill"]
+    store.clock = lambda: later
+    async with store.executor_transaction() as tx:  # the postponed wake-up comes due at its time
+        assert [c.execution.id for c in await tx.claim(10)] == [big.id]

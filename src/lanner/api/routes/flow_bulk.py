@@ -86,7 +86,7 @@ class FlowKey(BaseModel):
 # ---------------------------------------------------------------------------- validate
 
 
-@router.post("/flows/validate", openapi_extra=_MULTIPART_BODY)
+@router.post("/flows/validate", summary="Validate flows without saving them", openapi_extra=_MULTIPART_BODY)
 async def validate_flows(request: Request) -> list[dict[str, Any]]:
     """Validate flows without saving them: one result per flow, with every error located."""
     engine = engine_of(request)
@@ -122,7 +122,11 @@ async def _issues(engine: Engine, document: YamlDocument, filename: str | None) 
 # ---------------------------------------------------------------------------- namespace updates
 
 
-@router.post("/flows/bulk", openapi_extra=YAML_BODY)
+@router.post(
+    "/flows/bulk",
+    summary="Create or update several flows in one transaction; optionally delete the others",
+    openapi_extra=YAML_BODY,
+)
 async def update_flows_in_bulk(
     request: Request,
     namespace: str | None = Query(None, description="Only flows of this namespace may be posted."),
@@ -215,7 +219,7 @@ async def _posted_flows(request: Request, *, keep_blank: bool) -> list[_Posted]:
 # ---------------------------------------------------------------------------- import / export
 
 
-@router.post("/flows/import", openapi_extra=_IMPORT_BODY)
+@router.post("/flows/import", summary="Import flows from a ZIP archive or a multi-document YAML file", openapi_extra=_IMPORT_BODY)
 async def import_flows(
     request: Request,
     fail_on_error: bool = Query(False, alias="failOnError", description="Import nothing when a flow is invalid (422)."),
@@ -282,7 +286,7 @@ def _zip_entries(raw: bytes) -> list[tuple[str, bytes]]:
         ) from None
 
 
-@router.get("/flows/export/by-query", response_class=Response)
+@router.get("/flows/export/by-query", summary="Export the flows matching a query as a ZIP archive", response_class=Response)
 async def export_flows_by_query(
     request: Request,
     q: str | None = Query(None, description="Text found in the flow id or namespace."),
@@ -294,7 +298,7 @@ async def export_flows_by_query(
     return _zip_response([(f"{flow.namespace}.{flow.id}.yml", flow.source) for flow in flows])
 
 
-@router.post("/flows/export/by-ids", response_class=Response)
+@router.post("/flows/export/by-ids", summary="Export the given flows as a ZIP archive", response_class=Response)
 async def export_flows_by_ids(request: Request, ids: list[FlowKey]) -> Response:
     """A ZIP archive of the YAML sources of the given flows."""
     store = engine_of(request).store
@@ -320,7 +324,7 @@ def _zip_response(files: list[tuple[str, str]]) -> Response:
 
 
 # registered last: `{namespace}` would otherwise also match validate, import, bulk…
-@router.post("/flows/{namespace}", openapi_extra=_MULTIPART_BODY)
+@router.post("/flows/{namespace}", summary="Make a namespace hold exactly the posted flows", openapi_extra=_MULTIPART_BODY)
 async def update_flows_in_namespace(
     request: Request,
     namespace: str,

@@ -21,7 +21,7 @@ from lanner.errors import ConflictError, FlowValidationError, Issue, NotFoundErr
 router = APIRouter(tags=["Flows"])
 
 
-@router.get("/flows/search")
+@router.get("/flows/search", summary="Search for flows")
 async def search_flows(
     request: Request,
     q: str | None = Query(None, description="Text found in the flow id or namespace."),
@@ -39,7 +39,7 @@ async def search_flows(
     return {"results": [flow_json(flow) for flow in found[start : start + size]], "total": len(found)}
 
 
-@router.get("/flows/distinct-namespaces")
+@router.get("/flows/distinct-namespaces", summary="List the namespaces holding flows")
 async def list_distinct_namespaces(
     request: Request, q: str | None = Query(None, description="Text found in the namespace.")
 ) -> list[str]:
@@ -48,7 +48,7 @@ async def list_distinct_namespaces(
     return [ns for ns in namespaces if not q or q.lower() in ns.lower()]
 
 
-@router.post("/flows", openapi_extra=YAML_BODY)
+@router.post("/flows", summary="Create a flow from its YAML source", openapi_extra=YAML_BODY)
 async def create_flow(request: Request) -> dict[str, Any]:
     """Create a flow from its YAML source; 409 if it exists (update it with PUT)."""
     engine = engine_of(request)
@@ -79,14 +79,14 @@ def _single_document(body: str, several: str) -> YamlDocument:
 router.include_router(flow_bulk.router)
 
 
-@router.get("/flows/{namespace}")
+@router.get("/flows/{namespace}", summary="List the flows of a namespace")
 async def list_flows_in_namespace(request: Request, namespace: str) -> list[dict[str, Any]]:
     """The flows of exactly this namespace (not the ones below it)."""
     flows = await engine_of(request).store.list_flows(namespace)
     return [flow_json(flow) for flow in flows if flow.namespace == namespace]
 
 
-@router.get("/flows/{namespace}/{flow_id}")
+@router.get("/flows/{namespace}/{flow_id}", summary="Get a flow, with its source")
 async def get_flow(
     request: Request,
     namespace: str,
@@ -107,7 +107,7 @@ async def get_flow(
     return flow_json(stored, source=source)
 
 
-@router.put("/flows/{namespace}/{flow_id}", openapi_extra=YAML_BODY)
+@router.put("/flows/{namespace}/{flow_id}", summary="Update a flow (a new revision)", openapi_extra=YAML_BODY)
 async def update_flow(request: Request, namespace: str, flow_id: str) -> dict[str, Any]:
     """Save a new revision of an existing flow (the previous ones stay readable)."""
     engine = engine_of(request)
@@ -126,7 +126,7 @@ async def update_flow(request: Request, namespace: str, flow_id: str) -> dict[st
     return flow_json(await engine.deploy(document.source), source=True)
 
 
-@router.delete("/flows/{namespace}/{flow_id}", status_code=204, response_class=Response)
+@router.delete("/flows/{namespace}/{flow_id}", summary="Delete a flow", status_code=204, response_class=Response)
 async def delete_flow(request: Request, namespace: str, flow_id: str) -> Response:
     """Delete a flow; its revisions stay readable for the executions that ran them."""
     engine = engine_of(request)
@@ -136,7 +136,7 @@ async def delete_flow(request: Request, namespace: str, flow_id: str) -> Respons
     return Response(status_code=204)
 
 
-@router.get("/flows/{namespace}/{flow_id}/revisions")
+@router.get("/flows/{namespace}/{flow_id}/revisions", summary="List the revisions of a flow")
 async def list_flow_revisions(request: Request, namespace: str, flow_id: str) -> list[dict[str, Any]]:
     """Every revision of the flow, oldest first, with its source (a deleted flow's last one
     is marked ``deleted``)."""

@@ -41,13 +41,13 @@ async def _flow_schema(docs: PluginDocs) -> dict[str, Any]:
     return await asyncio.to_thread(docs.flow_schema)
 
 
-@router.get("/plugins")
+@router.get("/plugins", summary="List the plugin packages with their task and trigger types")
 async def list_plugins(request: Request) -> list[dict[str, Any]]:
     """Installed plugin packages with their task and trigger types."""
     return _docs(request).listing()
 
 
-@router.get("/plugins/schemas/{schema_type}")
+@router.get("/plugins/schemas/{schema_type}", summary="The JSON Schema of a flow, a task or a trigger (for editors)")
 async def get_schema(
     request: Request,
     schema_type: str,
@@ -69,7 +69,7 @@ async def get_schema(
     return JSONResponse(result, headers=_CACHE)
 
 
-@router.get("/plugins/{plugin_type}")
+@router.get("/plugins/{plugin_type}", summary="The documentation and JSON Schema of one task or trigger type")
 async def get_plugin(request: Request, plugin_type: str) -> JSONResponse:
     """Documentation and schema of one task or trigger type (its Kestra names work too)."""
     docs = _docs(request)

@@ -1,12 +1,14 @@
 """Trigger events: the executor queues one, in its own transaction, each time an execution
-enters a state Flow triggers may watch; the scheduler consumes them (``triggers.py``)."""
+enters a state Flow triggers may watch; the scheduler consumes them, a batch per commit
+(``triggers.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 from lanner.models.execution import Execution
 from lanner.models.state import TERMINAL_STATES, State
@@ -14,7 +16,7 @@ from lanner.storage.sql import codec
 from lanner.storage.sql.database import Tx
 from lanner.storage.sql.schema import trigger_events
 
-__all__ = ["EVENT_STATES", "ended_event", "insert_events"]
+__all__ = ["EVENT_STATES", "consume_events", "ended_event", "insert_events"]
 
 #: execution states queued as trigger events (what a Flow trigger may watch)
 EVENT_STATES = frozenset(TERMINAL_STATES | {State.PAUSED})
@@ -51,3 +53,11 @@ def ended_event(execution: Execution, previous_state: str | None, now: datetime)
 def insert_events(tx: Tx, rows: list[dict[str, Any]]) -> None:
     if rows:
         tx.conn.execute(_INSERT, rows)
+
+
+def consume_events(tx: Tx, ids: Sequence[int]) -> bool:
+    """Delete the events ``ids``; False if one of them was gone already (another scheduler
+    consumed it: the caller rolls back, so each event is acted upon once)."""
+    wanted = set(ids)
+    deleted = tx.conn.execute(delete(trigger_events).where(trigger_events.c.id.in_(wanted))).rowcount
+    return deleted == len(wanted)

@@ -10,15 +10,16 @@ each other in a cycle: executions, then worker jobs, then task runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import BindParameter
 
 from lanner.models.execution import Execution, TaskRun
@@ -82,6 +83,54 @@ _CLAIM = (
     .limit(bindparam("limit", type_=Integer()))
     .with_for_update(of=_e, skip_locked=True)
 )
+#: PostgreSQL: the claim and the consumption of the claimed executions' due messages in one
+#: statement (one round trip less per pass); user actions come back as a JSON array per row
+_DUE_CTE = select(_q.c.execution_id, func.min(_q.c.id).label("first")).where(_DUE).group_by(_q.c.execution_id).cte("due")
+_CLAIMED_CTE = (
+    select(_e.c.id, _DUE_CTE.c.first)
+    .join_from(_e, _DUE_CTE, _DUE_CTE.c.execution_id == _e.c.id)
+    .order_by(_DUE_CTE.c.first)
+    .limit(bindparam("limit", type_=Integer()))
+    .with_for_update(of=_e, skip_locked=True)
+    .cte("claimed")
+)
+_CONSUMED_CTE = (
+    delete(_q)
+    .where(_q.c.execution_id == _CLAIMED_CTE.c.id, _DUE)
+    .returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
+    .cte("consumed")
+)
+_ACTIONS = (
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_array(_CONSUMED_CTE.c.id, _CONSUMED_CTE.c.action, _CONSUMED_CTE.c.payload),
+                    _CONSUMED_CTE.c.id,
+                )
+            ),
+            text("'[]'::json"),
+            type_=JSON(),
+        )
+    )
+    .where(_CONSUMED_CTE.c.execution_id == _e.c.id, _CONSUMED_CTE.c.action.is_not(None))
+    .scalar_subquery()
+)
+#: (PostgreSQL runs a data-modifying WITH exactly once, to completion, whether read or not)
+_CLAIM_AND_CONSUME = (
+    select(_e, _ACTIONS.label("actions")).join_from(_e, _CLAIMED_CTE, _CLAIMED_CTE.c.id == _e.c.id).order_by(_CLAIMED_CTE.c.first)
+)
+_UNTIL = bindparam("until", type_=_q.c.not_before.type)
+#: plain wake-ups of an execution moved to a later time (user actions stay due)
+_POSTPONE = (
+    update(_q)
+    .where(
+        _q.c.execution_id == bindparam("postponed_id"),
+        _q.c.action.is_(None),
+        or_(_q.c.not_before.is_(None), _q.c.not_before < _UNTIL),
+    )
+    .values(not_before=_UNTIL)
+)
 _CONSUME = delete(_q).where(_q.c.execution_id.in_(_IDS), _DUE).returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
 _TASK_RUNS = select(task_runs).where(task_runs.c.execution_id.in_(_IDS)).order_by(task_runs.c.seq)
 #: the same, with ``data`` as the stored text (decoded only when not cached)
@@ -137,7 +186,13 @@ def _attach_task_runs(conn: Connection, claimed: list[ClaimedExecution], cache: 
         by_id[row.execution_id].task_runs.append(runs.decode(row, lent))
 
 
-def _claim(tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent]) -> list[ClaimedExecution]:
+def _claim(
+    tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent], postponed: list[dict[str, Any]]
+) -> list[ClaimedExecution]:
+    if postponed:
+        tx.conn.execute(_POSTPONE, postponed)
+    if tx.conn.dialect.name == "postgresql":
+        return _claim_in_one_statement(tx, limit, now, cache)
     rows = tx.conn.execute(_CLAIM, {"now": now, "limit": limit})
     claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in rows]
     if not claimed:
@@ -152,6 +207,16 @@ def _claim(tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent]) 
     _attach_task_runs(tx.conn, claimed, cache)
     for item in claimed:
         item.actions = [(action, payload) for _, action, payload in sorted(actions.get(item.execution.id, ()))]
+    return claimed
+
+
+def _claim_in_one_statement(tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent]) -> list[ClaimedExecution]:
+    claimed: list[ClaimedExecution] = []
+    for row in tx.conn.execute(_CLAIM_AND_CONSUME, {"now": now, "limit": limit}):
+        item = ClaimedExecution(codec.execution_from_row(row), [])
+        item.actions = [(action, payload or {}) for _, action, payload in row.actions]
+        claimed.append(item)
+    _attach_task_runs(tx.conn, claimed, cache)
     return claimed
 
 
@@ -198,7 +263,8 @@ class _Pending:
             # A job saved again for the same task run replaces the old one; the old holder's
             # finish is then rejected (fencing on worker and attempt).
             upsert_many(tx.conn, dialect, worker_jobs, ("task_run_id",), list(self.jobs.values()))
-            tx.signal("worker")
+            if any(job["worker_id"] is None for job in self.jobs.values()):
+                tx.signal("worker")  # only for jobs a worker must claim
         if self.task_runs:
             upsert_many(tx.conn, dialect, task_runs, ("id",), list(self.task_runs.values()))
         if self.messages:
@@ -258,8 +324,12 @@ class SqlExecutorTx:
 
         return await self._session.run(write_then)
 
-    async def claim(self, limit: int) -> list[ClaimedExecution]:
-        claimed = await self._run(partial(_claim, limit=limit, now=self._clock(), cache=(self._runs, self._lent)))
+    async def claim(self, limit: int, defer: Mapping[str, datetime] | None = None) -> list[ClaimedExecution]:
+        now = self._clock()
+        postponed = [{"postponed_id": key, "until": until} for key, until in (defer or {}).items() if until > now]
+        claimed = await self._run(
+            partial(_claim, limit=limit, now=now, cache=(self._runs, self._lent), postponed=postponed)
+        )
         for item in claimed:
             self._claimed[item.execution.id] = codec.execution_row(item.execution)
         return claimed

@@ -21,13 +21,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    DateTime,
     Integer,
-    String,
-    Text,
     bindparam,
     case,
-    column,
     delete,
     func,
     insert,
@@ -37,14 +33,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import true as sql_true
-from sqlalchemy.dialects.postgresql import JSONB
 
 from lanner.models.execution import LogEntry, StateChange
 from lanner.models.state import State
 from lanner.storage.ports import FinishedAttempt, JobResult, WorkerJob
 from lanner.storage.sql import codec
 from lanner.storage.sql.database import Tx
-from lanner.storage.sql.jobs import insert_logs
+from lanner.storage.sql.jobs import LOG_COLUMNS, insert_logs, log_recordset
 from lanner.storage.sql.schema import execution_queue, executions, logs, task_runs, worker_jobs
 
 __all__ = ["finish_job", "finish_job_in_one_statement", "finish_jobs", "one_statement_possible"]
@@ -87,17 +82,6 @@ _MERGED_LABELS = {
     "postgresql": "jsonb_set(data, '{labels}', coalesce(data->'labels', '{}'::jsonb) || CAST(:labels_json AS jsonb))",
     "sqlite": ("json_set(data, '$.labels', json(json_patch(coalesce(json_extract(data, '$.labels'), '{}'), :labels_json)))"),
 }
-_LOG_COLUMNS = (
-    ("execution_id", String()),
-    ("namespace", String()),
-    ("flow_id", String()),
-    ("task_id", String()),
-    ("task_run_id", String()),
-    ("attempt", Integer()),
-    ("level", String()),
-    ("timestamp", DateTime(timezone=True)),
-    ("message", Text()),
-)
 
 
 @lru_cache(maxsize=4)
@@ -186,16 +170,12 @@ def _finish_statement(retrying: bool) -> Any:
         )
         .cte("finished")
     )
-    entries = (
-        func.jsonb_to_recordset(bindparam("logs_json", type_=JSONB()))
-        .table_valued(*(column(name, type_) for name, type_ in _LOG_COLUMNS))
-        .render_derived(name="entry", with_types=True)
-    )
+    entries = log_recordset()
     logged = (
         insert(logs)
         .from_select(
-            [name for name, _ in _LOG_COLUMNS],
-            select(*(entries.c[name] for name, _ in _LOG_COLUMNS)).select_from(released).join(entries, sql_true()),
+            [name for name, _ in LOG_COLUMNS],
+            select(*(entries.c[name] for name, _ in LOG_COLUMNS)).select_from(released).join(entries, sql_true()),
         )
         .cte("logged")
     )

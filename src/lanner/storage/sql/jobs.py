@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, false, insert, or_, select, update
+from sqlalchemy import DateTime, Integer, String, Text, bindparam, column, false, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from lanner.models.execution import Attempt, LogEntry, StateChange
@@ -119,9 +120,45 @@ def claim_jobs(tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int,
     return claimed
 
 
+#: the columns of a log row, as ``jsonb_to_recordset`` reads them
+LOG_COLUMNS = (
+    ("execution_id", String()),
+    ("namespace", String()),
+    ("flow_id", String()),
+    ("task_id", String()),
+    ("task_run_id", String()),
+    ("attempt", Integer()),
+    ("level", String()),
+    ("timestamp", DateTime(timezone=True)),
+    ("message", Text()),
+)
+
+
+def log_recordset() -> Any:
+    """PostgreSQL: the rows of the JSON array bound as ``logs_json``, as a table ``entry``."""
+    return (
+        func.jsonb_to_recordset(bindparam("logs_json", type_=JSONB()))
+        .table_valued(*(column(name, type_) for name, type_ in LOG_COLUMNS))
+        .render_derived(name="entry", with_types=True)
+    )
+
+
+_ENTRIES = log_recordset()
+#: PostgreSQL: any number of log lines in one statement with one parameter (an executemany
+#: of single-row INSERTs costs a round trip per few rows)
+_INSERT_LOGS_FROM_JSON = insert(logs).from_select(
+    [name for name, _ in LOG_COLUMNS], select(*(_ENTRIES.c[name] for name, _ in LOG_COLUMNS))
+)
+
+
 def insert_logs(tx: Tx, entries: Sequence[LogEntry]) -> None:
-    if entries:
-        tx.conn.execute(_INSERT_LOGS, [codec.log_row(entry) for entry in entries])
+    if not entries:
+        return
+    rows = [codec.log_row(entry) for entry in entries]
+    if tx.conn.dialect.name == "postgresql":
+        tx.conn.execute(_INSERT_LOGS_FROM_JSON, {"logs_json": rows})
+    else:
+        tx.conn.execute(_INSERT_LOGS, rows)
 
 
 def requeue_lost_jobs(tx: Tx, dead_after_seconds: float, all_workers: bool, now: datetime) -> int:

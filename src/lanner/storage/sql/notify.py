@@ -39,6 +39,12 @@ class Notifier:
         self._listening = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._conn: Any = None
+        self._own_pids: set[int] = set()
+
+    def own_backend(self, pid: int) -> None:
+        """A server process of this process's pool: its notifications are ignored (every
+        commit made here is signalled here directly)."""
+        self._own_pids.add(pid)
 
     @property
     def backend_pid(self) -> int | None:
@@ -97,8 +103,8 @@ class Notifier:
             lost = asyncio.Event()
             conn.add_termination_listener(lambda _conn: lost.set())
 
-            def on_notify(_conn: Any, _pid: int, pg_channel: str, payload: str) -> None:
-                if payload in ("", schema):
+            def on_notify(_conn: Any, pid: int, pg_channel: str, payload: str) -> None:
+                if payload in ("", schema) and pid not in self._own_pids:
                     self._events[pg_channel.removeprefix(_PG_PREFIX)].set()
 
             for channel in CHANNELS:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -54,6 +54,13 @@ class PostgresDatabase:
         self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.notifier = Notifier(dsn, schema)
+        notifier = self.notifier
+
+        @event.listens_for(self._engine.sync_engine, "connect")
+        def _remember_own(dbapi_connection: Any, _record: Any) -> None:
+            # Commits on our connections are signalled in-process already; their NOTIFY
+            # echo must not wake this process's loops a second time for nothing.
+            notifier.own_backend(int(dbapi_connection.driver_connection.get_server_pid()))
 
     async def write(self, fn: Callable[[Tx], T], *, one_statement: bool = False) -> T:
         try:

@@ -33,7 +33,8 @@ def _fingerprint(run: TaskRun) -> tuple[Any, ...]:
 class TaskRunCache:
     def __init__(self, size: int = 200_000) -> None:
         self._size = size
-        self._runs: dict[str, tuple[_Key, TaskRun]] = {}
+        #: run id -> (state and text decoded, the run, its fingerprint when decoded)
+        self._runs: dict[str, tuple[_Key, TaskRun, tuple[Any, ...]]] = {}
 
     def decode(self, row: Any, lent: Lent) -> TaskRun:
         """The run of a row read with its ``data`` as text (``data_text``); ``lent`` (one per
@@ -43,15 +44,15 @@ class TaskRunCache:
             return codec.task_run_from_data(row, text)
         key = (row.state, text)
         cached = self._runs.get(row.id)
-        if cached is not None and cached[0] == key:
-            run = cached[1]
-        else:
+        if cached is None or cached[0] != key:
             run = codec.task_run_from_data(row, json.loads(text))
             if len(self._runs) >= self._size:
                 self._runs.clear()
-            self._runs[row.id] = (key, run)
-        lent[run.id] = (run, _fingerprint(run))
-        return run
+            cached = (key, run, _fingerprint(run))
+            self._runs[row.id] = cached
+        # a cached run is as decoded (any change in place is found by ``settle``)
+        lent[row.id] = (cached[1], cached[2])
+        return cached[1]
 
     def forget(self, ids: Iterable[str]) -> None:
         for run_id in ids:
@@ -60,6 +61,9 @@ class TaskRunCache:
     def settle(self, lent: Lent, committed: bool) -> None:
         """End of a transaction: drop runs saved in it (their text changed), changed in place
         but not saved, or every lent run if it rolled back."""
+        if not committed:
+            self.forget(lent)
+            return
         for run_id, (run, fingerprint) in lent.items():
-            if not committed or _fingerprint(run) != fingerprint:
+            if _fingerprint(run) != fingerprint:
                 self._runs.pop(run_id, None)

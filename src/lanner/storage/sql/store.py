@@ -349,7 +349,10 @@ class SqlStore:
         now = self.clock()
         plain = [i for i, item in enumerate(finished) if not item.result.labels]
         accepted = [False] * len(finished)
-        if plain:
+        if len(plain) == 1 and finish.one_statement_possible(self.dialect, finished[plain[0]].result):
+            only = finished[plain[0]]  # alone: one statement, no transaction round trips
+            accepted[plain[0]] = await self.finish_job(only.job, only.result, only.logs)
+        elif plain:
             batch = [finished[i] for i in plain]
             try:
                 written = await self._db.write(partial(finish.finish_jobs, dialect=self.dialect, finished=batch, now=now))

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, or_, select, tuple_, 
 
 from lanner.models.state import State
 from lanner.storage.ports import TriggerCommit, TriggerEvent, TriggerState
-from lanner.storage.sql import codec
+from lanner.storage.sql import codec, events
 from lanner.storage.sql.database import Tx
 from lanner.storage.sql.executor_tx import insert_executions, upsert
 from lanner.storage.sql.schema import trigger_events, triggers
@@ -44,7 +44,6 @@ _FENCED = (
         updated=bindparam("updated"),
     )
 )
-_CONSUME = delete(trigger_events).where(trigger_events.c.id == bindparam("id"))
 
 
 def state_from_row(row: Row[Any]) -> TriggerState:
@@ -110,7 +109,7 @@ def delete_states(tx: Tx, keys: Sequence[tuple[str, str, str]]) -> None:
 
 def commit(tx: Tx, change: TriggerCommit, now: datetime) -> bool:
     """Apply ``change`` fenced (see the module docstring); roll back and say False on a lost race."""
-    if change.event_id is not None and not tx.conn.execute(_CONSUME, {"id": change.event_id}).rowcount:
+    if change.event_ids and not events.consume_events(tx, change.event_ids):
         tx.abort()
         return False
     for state in change.states:

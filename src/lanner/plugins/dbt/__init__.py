@@ -1,0 +1,9 @@
+"""dbt plugin: DbtCLI and the per-command tasks (Kestra's ``io.kestra.plugin.dbt.cli.*`` names).
+
+dbt runs as a command: ``dbt`` on the worker's PATH, or next to Lanner's Python
+(``pip install 'lanner[dbt]'``); ``make install`` gives a checkout its own dbt environment.
+"""
+
+from lanner.plugins.dbt import cli, commands
+
+__all__ = ["cli", "commands"]

@@ -1,0 +1,27 @@
+import { Empty } from "../../components/common";
+import { TaskDocs } from "../../components/TaskDocs";
+import type { EditorPanel } from "./panels";
+import { RevisionsPanel } from "./RevisionsPanel";
+
+export const EDITOR_PANELS: EditorPanel[] = [
+  {
+    id: "docs",
+    label: "Documentation",
+    render: ({ cursorTask }) =>
+      cursorTask ? (
+        <TaskDocs type={cursorTask.type} property={cursorTask.property} />
+      ) : (
+        <Empty>
+          Put the cursor inside a task to read the documentation of its type here: every property, its type, default and
+          examples. In the editor, <kbd>Ctrl</kbd>+<kbd>Space</kbd> completes task types and properties.
+        </Empty>
+      ),
+  },
+  {
+    id: "revisions",
+    label: "Revisions",
+    render: ({ namespace, id, revision, source, setSource }) => (
+      <RevisionsPanel namespace={namespace} id={id} revision={revision} current={source} onRestore={setSource} />
+    ),
+  },
+];

@@ -1,0 +1,60 @@
+// Durations and dates as people read them.
+
+/** `PT1.163S` → `1.16s`, `PT2M3.5S` → `2m 3.5s`, `P1DT2H` → `1d 2h`. */
+export function formatIsoDuration(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const match = /^(-)?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?)?$/.exec(iso);
+  if (!match) return iso;
+  const [, sign, d, h, m, s] = match;
+  const seconds = (Number(d ?? 0) * 24 + Number(h ?? 0)) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+  return (sign ? "-" : "") + formatSeconds(seconds);
+}
+
+export function formatSeconds(total: number): string {
+  if (total < 1) return `${Math.round(total * 1000)}ms`;
+  if (total < 60) return `${Number(total.toFixed(total < 10 ? 2 : 1))}s`;
+  const days = Math.floor(total / 86400);
+  const hours = Math.floor((total % 86400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = Math.round(total % 60);
+  const parts: string[] = [];
+  if (days) parts.push(`${days}d`);
+  if (hours) parts.push(`${hours}h`);
+  if (minutes && !days) parts.push(`${minutes}m`);
+  if (seconds && !days && !hours) parts.push(`${seconds}s`);
+  return parts.join(" ");
+}
+
+/** Seconds between two ISO moments (`end` defaults to now). */
+export function secondsBetween(start: string | null | undefined, end?: string | null, now = Date.now()): number | null {
+  if (!start) return null;
+  const from = Date.parse(start);
+  const to = end ? Date.parse(end) : now;
+  return Number.isNaN(from) || Number.isNaN(to) ? null : Math.max(0, (to - from) / 1000);
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleTimeString(undefined, { hour12: false }) + "." + String(date.getMilliseconds()).padStart(3, "0");
+}
+
+/** "3 min ago", "2 h ago", "yesterday"… */
+export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "";
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.round((now - then) / 1000);
+  if (seconds < 45) return "just now";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
+  const days = Math.round(seconds / 86400);
+  return days === 1 ? "yesterday" : `${days} days ago`;
+}
