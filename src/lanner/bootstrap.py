@@ -1,4 +1,8 @@
-"""Composition root: settings -> storage adapter -> engine."""
+"""Composition root: settings -> storage adapter -> engine.
+
+A process runs some of Lanner's components (``COMPONENTS``): ``lanner server local`` and
+``standalone`` run all of them, ``lanner server webserver|executor|scheduler|worker`` one each.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from lanner.engine.engine import Engine, EngineOptions
 from lanner.engine.scheduler import SchedulerOptions
@@ -16,13 +21,45 @@ from lanner.storage.files import LocalFileStorage
 from lanner.storage.ports import Store
 from lanner.storage.sql import create_store
 
-__all__ = ["engine_options", "load_flow_dirs", "open_engine", "open_store"]
+__all__ = [
+    "ALL_COMPONENTS",
+    "COMPONENTS",
+    "Component",
+    "engine_options",
+    "load_flow_dirs",
+    "open_engine",
+    "open_store",
+    "pool_size",
+]
+
+Component = Literal["webserver", "executor", "scheduler", "worker"]
+#: every component, in the order a process starts them
+COMPONENTS: tuple[Component, ...] = ("webserver", "executor", "scheduler", "worker")
+ALL_COMPONENTS: frozenset[Component] = frozenset(COMPONENTS)
+
+#: PostgreSQL connections kept open per component when ``database_pool_size`` is unset: the
+#: API serves concurrent requests; an executor holds one transaction at a time plus its reads
+#: and log writes; a scheduler runs one pass at a time
+_POOL_SIZES: dict[Component, int] = {"webserver": 10, "executor": 5, "scheduler": 2, "worker": 5}
+
+
+def pool_size(settings: Settings, components: frozenset[Component] = ALL_COMPONENTS) -> int:
+    """PostgreSQL connections this process keeps open: ``database_pool_size``, or sized for its
+    components (a worker's attempts write logs and results: one more per 8 threads)."""
+    if settings.database_pool_size is not None:
+        return settings.database_pool_size
+    sizes = [_POOL_SIZES[component] for component in components] or [2]
+    extra = settings.worker.threads // 8 if "worker" in components else 0
+    return max(sizes) + extra
 
 
 @asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[Store]:
+async def open_store(settings: Settings, components: frozenset[Component] = ALL_COMPONENTS) -> AsyncIterator[Store]:
+    """The migrated store of the configured database, its pool sized for ``components``."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = create_store(settings.resolved_database_url(), schema=settings.database_schema)
+    store = create_store(
+        settings.resolved_database_url(), schema=settings.database_schema, pool_size=pool_size(settings, components)
+    )
     try:
         await store.migrate()
         yield store
@@ -30,12 +67,14 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
         await store.close()
 
 
-def engine_options(settings: Settings, *, local: bool = True) -> EngineOptions:
+def engine_options(settings: Settings, *, local: bool = True, components: frozenset[Component] = ALL_COMPONENTS) -> EngineOptions:
     """The engine's options from the settings.
 
     ``local``: this process is the only one on the database, so jobs a previous (killed)
     process left running are handed back at start; otherwise (``standalone`` sharing a
     database) only once their worker's heartbeat is older than ``worker.dead_after``.
+    ``components``: the loops this process runs (the webserver needs none: it only reads,
+    submits and asks the others).
     """
     scheduler = settings.scheduler
     return EngineOptions(
@@ -46,8 +85,11 @@ def engine_options(settings: Settings, *, local: bool = True) -> EngineOptions:
         idle_poll=settings.executor.idle_poll,
         heartbeat_interval=settings.worker.heartbeat_interval,
         worker_dead_after=settings.worker.dead_after,
+        worker_shutdown_grace=settings.worker.shutdown_grace,
         local=local,
-        run_scheduler=scheduler.enabled,
+        run_executor="executor" in components,
+        run_worker="worker" in components,
+        run_scheduler=scheduler.enabled and "scheduler" in components,
         scheduler=SchedulerOptions(
             poll=scheduler.poll,
             recover_missed_schedules=scheduler.recover_missed_schedules,
@@ -60,11 +102,14 @@ def engine_options(settings: Settings, *, local: bool = True) -> EngineOptions:
 
 
 @asynccontextmanager
-async def open_engine(settings: Settings, *, local: bool = True, start: bool = True) -> AsyncIterator[Engine]:
-    """An engine on the configured backend, its loops running until the block exits."""
-    async with open_store(settings) as store:
+async def open_engine(
+    settings: Settings, *, local: bool = True, start: bool = True, components: frozenset[Component] = ALL_COMPONENTS
+) -> AsyncIterator[Engine]:
+    """An engine on the configured backend, the loops of ``components`` running until the block exits."""
+    async with open_store(settings, components) as store:
         files = LocalFileStorage(Path(settings.resolved_storage_dir()))
-        engine = Engine(store, files, engine_options(settings, local=local), secrets=secret_backend(settings.secrets.backend))
+        options = engine_options(settings, local=local, components=components)
+        engine = Engine(store, files, options, secrets=secret_backend(settings.secrets.backend))
         if start:
             await engine.start()
         try:

@@ -84,6 +84,27 @@ async def test_flows_list_dashboard_and_themes(page: Page, server: LiveServer, s
     await expect(page).to_have_url(re.compile(r"/ui/flows/edit/other/alpha_report$"))
     await expect(page.get_by_test_id("validation-status")).to_have_text("valid")
 
+    # a change saved with Ctrl+S is revision 2; revision 1 opens as a diff and can be loaded back
+    await page.locator(".monaco-editor .view-lines").click()
+    await page.keyboard.press("Control+End")
+    await page.keyboard.type("description: Second revision")
+    await expect(page.get_by_test_id("unsaved")).to_be_visible()
+    await page.keyboard.press("Control+s")
+    await expect(page.get_by_text("rev 2")).to_be_visible()
+    await expect(page.get_by_test_id("unsaved")).to_be_hidden()
+    await page.get_by_role("tab", name="Revisions").click()
+    revisions = page.get_by_test_id("revisions")
+    await expect(revisions.locator(".revision")).to_have_count(2)
+    await revisions.get_by_role("button", name=re.compile("^Revision 1")).click()
+    await expect(page.locator(".monaco-diff-editor")).to_be_visible()
+    await expect(page.locator(".monaco-diff-editor .line-insert").first).to_be_visible()
+    await shot("editor-revision-diff")
+    await page.get_by_role("button", name="Load revision 1 into the editor").click()
+    await expect(page.get_by_test_id("unsaved")).to_be_visible()
+    stored = await server.engine.store.get_flow("other", "alpha_report")
+    assert stored is not None and stored.revision == 2 and "Second revision" in stored.source
+
+    page.once("dialog", lambda dialog: dialog.accept())  # "leave without saving?"
     await page.goto("/ui/")
     await expect(page.locator(".stat-value").nth(0)).to_have_text("29")
     await expect(page.locator(".stat-value").nth(2)).to_have_text("100%")

@@ -22,25 +22,26 @@ from lanner.api.masking import MaskSecretsMiddleware
 from lanner.api.metrics import install_metrics
 from lanner.api.routes import ROUTERS
 from lanner.api.ui import install_ui
-from lanner.bootstrap import load_flow_dirs, open_engine
+from lanner.bootstrap import ALL_COMPONENTS, Component, load_flow_dirs, open_engine
 from lanner.engine.engine import Engine
 from lanner.settings import Settings, load_settings
 
-__all__ = ["create_app", "create_app_from_env", "create_standalone_app_from_env"]
+__all__ = ["create_app", "create_app_from_env", "create_standalone_app_from_env", "create_webserver_app_from_env"]
 
 log = logging.getLogger(__name__)
 
 
-def create_app_from_env(*, local: bool = True) -> FastAPI:
+def create_app_from_env(*, local: bool = True, components: frozenset[Component] = ALL_COMPONENTS) -> FastAPI:
     """The app with its own engine, configured from ``LANNER_*`` variables and the config file.
 
-    ``local``: the only process on its database (``lanner server local``); see ``bootstrap.engine_options``."""
+    ``local``: the only process on its database (``lanner server local``); ``components``: the
+    engine loops this process runs besides the API; see ``bootstrap.engine_options``."""
     settings = load_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_engine(settings, local=local) as engine:
+        async with open_engine(settings, local=local, components=components) as engine:
             _observe_attempts(app, engine)
             loaded, issues = await load_flow_dirs(engine, settings.flows_dirs)
             for issue in issues:
@@ -60,6 +61,12 @@ def create_app_from_env(*, local: bool = True) -> FastAPI:
 def create_standalone_app_from_env() -> FastAPI:
     """``lanner server standalone``: like ``create_app_from_env`` on a database other processes may share."""
     return create_app_from_env(local=False)
+
+
+def create_webserver_app_from_env() -> FastAPI:
+    """``lanner server webserver``: the API and UI only; executors, workers and schedulers run
+    in other processes on the same database."""
+    return create_app_from_env(local=False, components=frozenset({"webserver"}))
 
 
 def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:

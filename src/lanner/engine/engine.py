@@ -1,14 +1,16 @@
 """The engine: executor and worker wired to one store, plus the operations users call.
 
-``Engine`` is what the CLI and the server hold: it submits executions, runs the executor
-and worker loops (``start``/``stop``), and waits for executions to end.
+``Engine`` is what the CLI and the server hold: it submits executions, runs the executor,
+worker and scheduler loops (``start``/``stop``; any subset, by ``EngineOptions.run_*``), and
+waits for executions to end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +35,8 @@ from lanner.storage.ports import ClaimedExecution, Store, StoredFlow
 
 __all__ = ["CHANGEABLE_STATES", "Engine", "EngineOptions"]
 
+log = logging.getLogger(__name__)
+
 #: the states a user may give a task run by hand (``Engine.change_state``)
 CHANGEABLE_STATES = frozenset({State.SUCCESS, State.WARNING, State.FAILED})
 
@@ -47,7 +51,10 @@ class EngineOptions:
     executor_batch: int = 64
     idle_poll: float = 1.0
     heartbeat_interval: float = 3.0
-    worker_dead_after: float = 30.0
+    #: silence after which a worker is declared dead; executors look every fifth of it
+    worker_dead_after: float = 25.0
+    #: seconds a stopping worker lets running attempts end before handing them back
+    worker_shutdown_grace: float = 25.0
     #: single-process mode: at start, hand back jobs left running by a previous (killed) process
     local: bool = True
     #: fire the triggers of deployed flows (schedules, flow triggers, polling triggers)
@@ -87,6 +94,8 @@ class Engine:
             threads=options.worker_threads,
             groups=options.worker_groups,
             heartbeat_interval=options.heartbeat_interval,
+            dead_after=options.worker_dead_after,
+            shutdown_grace=options.worker_shutdown_grace,
             idle_poll=options.idle_poll,
         )
         self.executor = Executor(
@@ -104,35 +113,67 @@ class Engine:
         )
         self.scheduler = Scheduler(store, self.flows, Launcher(self.renderer, functions), clock, options.scheduler)
         self._stop = asyncio.Event()
+        #: the worker stops after the executor, which may still hand it jobs until then
+        self._stop_worker = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._worker_tasks: list[asyncio.Task[None]] = []
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self._stop.clear()
+        self._stop_worker.clear()
         if self.options.run_worker:
             await self.store.requeue_lost_jobs(self.options.worker_dead_after, all_workers=self.options.local)
             await self.worker.register()
-            self._tasks.append(asyncio.create_task(self.worker.run_forever(self._stop)))
+            self._worker_tasks.append(self._supervise("worker", self.worker.run_forever, self._stop_worker))
         if self.options.run_executor:
-            self._tasks.append(asyncio.create_task(self.executor.run_forever(self._stop)))
+            self._tasks.append(self._supervise("executor", self.executor.run_forever, self._stop))
             if not self.options.local:
-                self._tasks.append(asyncio.create_task(self._watch_workers()))
+                self._tasks.append(self._supervise("worker watch", self._watch_workers, self._stop))
         if self.options.run_scheduler:
-            self._tasks.append(asyncio.create_task(self.scheduler.run_forever(self._stop)))
+            self._tasks.append(self._supervise("scheduler", self.scheduler.run_forever, self._stop))
 
     async def stop(self) -> None:
+        """Stop the loops: executor and scheduler first, then the worker (``worker_shutdown_grace``)."""
         self._stop.set()
-        for task in self._tasks:
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        for tasks, stop in ((self._tasks, self._stop), (self._worker_tasks, self._stop_worker)):
+            stop.set()
+            for task in tasks:
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await task
+            tasks.clear()
 
-    async def _watch_workers(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(Exception):
-                await self.store.requeue_lost_jobs(self.options.worker_dead_after)
+    def _supervise(self, name: str, loop: Callable[[asyncio.Event], Awaitable[None]], stop: asyncio.Event) -> asyncio.Task[None]:
+        """Run ``loop`` until ``stop``; restarted after a pause if it fails (a database error
+        escaping it, a bug), so a component never stays down silently."""
+
+        async def supervised() -> None:
+            pause = 0.5
+            while not stop.is_set():
+                try:
+                    await loop(stop)
+                except Exception:
+                    log.exception("the %s loop failed; restarting it in %.1fs", name, pause)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), pause)
+                    pause = min(pause * 2, 10.0)
+
+        return asyncio.create_task(supervised(), name=f"lanner-{name}")
+
+    async def _watch_workers(self, stop: asyncio.Event) -> None:
+        """Declare silent workers dead and hand their jobs back. Looking every fifth of
+        ``worker_dead_after`` resubmits a dead worker's task runs within 1.2x of it after its
+        last heartbeat."""
+        every = max(self.options.worker_dead_after / 5, 0.1)
+        while not stop.is_set():
+            try:
+                released = await self.store.requeue_lost_jobs(self.options.worker_dead_after)
+                if released:
+                    log.warning("handed back %d job(s) of dead workers", released)
+            except Exception:
+                log.warning("could not look for dead workers; trying again", exc_info=True)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), max(self.options.worker_dead_after / 3, 1.0))
+                await asyncio.wait_for(stop.wait(), every)
 
     def _notify_finished(self, execution: Execution) -> None:
         self.scheduler.wake()  # Flow triggers react to ended executions

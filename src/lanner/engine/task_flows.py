@@ -7,6 +7,7 @@ and several flows are saved in one store transaction.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ class TaskFlows:
         flow = parse_flow(source, filename=filename, registry=self._registry)
         return flow.namespace, flow.id
 
-    async def apply(self, sources: Sequence[str], *, delete: Sequence[tuple[str, str]] = ()) -> list[FlowSource]:
+    async def apply(self, sources: Sequence[str], *, delete: Sequence[tuple[str, str]] = ()) -> builtins.list[FlowSource]:
         rows: list[tuple[str, str, str]] = []
         for source in sources:
             namespace, flow_id = await self.check(source)

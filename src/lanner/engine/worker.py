@@ -4,6 +4,12 @@ Each attempt runs as an asyncio task with its own run context. Timeouts and kill
 task coroutine (script tasks kill their process group on cancellation). Retries are decided
 here, where the outcome is known: a failed attempt that its policy allows to retry is
 reported RETRYING and a new job is queued for the retry time, in the same transaction.
+
+An attempt the worker cannot finish is *handed back* (``hand_back``): it is stopped, its result
+is not reported, and its job is released, so a worker claims it again as a new attempt. That
+happens when the worker stops (SIGTERM) and an attempt outlives ``shutdown_grace``, when it was
+declared dead (silent for ``dead_after``), and when it cannot reach the database for
+``dead_after`` (others will have declared it dead and resubmitted its work by then).
 """
 
 from __future__ import annotations
@@ -64,6 +70,8 @@ class Worker:
         threads: int = 32,
         groups: Sequence[str | None] = (None,),
         heartbeat_interval: float = 3.0,
+        dead_after: float = 25.0,
+        shutdown_grace: float = 25.0,
         idle_poll: float = 1.0,
         log_flush_interval: float = 0.5,
         worker_id: str | None = None,
@@ -78,6 +86,8 @@ class Worker:
         self.threads = threads
         self.groups = list(groups)
         self.heartbeat_interval = heartbeat_interval
+        self.dead_after = dead_after
+        self.shutdown_grace = shutdown_grace
         self.idle_poll = idle_poll
         self.log_flush_interval = log_flush_interval
         self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{new_id()[:8]}"
@@ -94,6 +104,12 @@ class Worker:
         self.on_attempt_end: AttemptObserver | None = None
         #: ``TaskStandIn``; set only by ``lanner test`` on its own in-process engine
         self.stand_in: TaskStandIn | None = None
+        #: attempts being handed back (task run id -> why); their results are not reported
+        self._handing_back: dict[str, str] = {}
+        #: handed-back jobs (task run id, attempt) still to release, once the database answers
+        self._to_release: list[tuple[str, int]] = []
+        #: set once the worker stops taking jobs (its attempts in flight end or are handed back)
+        self.stopping = False
 
     # ------------------------------------------------------------------ loops
     async def register(self) -> None:
@@ -104,7 +120,10 @@ class Worker:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         await self.register()
-        beat = asyncio.create_task(self._heartbeat(stop))
+        # The heartbeat outlives the claim loop: attempts finishing during the shutdown grace
+        # must not look like a dead worker's.
+        drained = asyncio.Event()
+        beat = asyncio.create_task(self._heartbeat(drained))
         try:
             while not stop.is_set():
                 free = self.threads - len(self.running) - self.reserved
@@ -113,42 +132,90 @@ class Worker:
                     self._slot_freed.clear()
                     await _first_of(self._slot_freed.wait(), stop.wait())
                     continue
-                jobs = await self.store.claim_jobs(self.id, self.groups, free)
+                try:
+                    jobs = await self.store.claim_jobs(self.id, self.groups, free)
+                except Exception as exc:  # the database is away: try again, attempts in flight go on
+                    log.warning("worker could not claim jobs (%s); retrying", exc)
+                    await wait_or_stop(self.store, "worker", self.idle_poll, stop)
+                    continue
                 for job in jobs:
                     self._start(job)
                 if jobs:
                     continue
                 timeout = self.idle_poll
-                due = await self.store.next_job_due()
-                if due is not None:
-                    timeout = min(timeout, max((due - self.clock()).total_seconds(), 0.0))
+                with contextlib.suppress(Exception):  # only a hint: the wait is bounded anyway
+                    due = await self.store.next_job_due()
+                    if due is not None:
+                        timeout = min(timeout, max((due - self.clock()).total_seconds(), 0.0))
                 await wait_or_stop(self.store, "worker", timeout, stop)
         finally:
-            beat.cancel()
             await self._drain()
+            drained.set()
+            beat.cancel()
             with contextlib.suppress(Exception):
-                await self.store.unregister_worker(self.id)
+                await self._release_handed_back()
+                await self.store.unregister_worker(self.id)  # hands back any job still held
+            self._registered = False
+            self.stopping = False
 
     async def _drain(self) -> None:
-        """On shutdown, wait for attempts in flight (their results are written)."""
+        """On shutdown: no new job is taken; attempts in flight have ``shutdown_grace`` seconds
+        to end (their results are written), the others are handed back."""
+        self.stopping = True
         tasks = [task for task, _ in self.running.values()]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        if not tasks:
+            return
+        log.info("worker %s stopping: %d attempt(s) running, %ss to end", self.id, len(tasks), self.shutdown_grace)
+        _, pending = await asyncio.wait(tasks, timeout=self.shutdown_grace)
+        if pending:
+            self.hand_back(
+                list(self.running), f"the worker stopped and the attempt outlived worker.shutdown_grace ({self.shutdown_grace}s)"
+            )
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def hand_back(self, task_run_ids: Sequence[str], reason: str) -> None:
+        """Stop these attempts without reporting their results; their jobs go back to the queue."""
+        for task_run_id in task_run_ids:
+            entry = self.running.get(task_run_id)
+            if entry is not None:
+                self._handing_back[task_run_id] = reason
+                entry[1].set()
+
+    async def _release_handed_back(self) -> None:
+        if self._to_release:
+            held, self._to_release = self._to_release, []
+            try:
+                await self.store.release_jobs(self.id, held)
+            except Exception:
+                self._to_release[:0] = held
+                raise
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        last_contact = loop.time()
         while not stop.is_set():
             try:
-                alive = await self.store.heartbeat(self.id)
+                # bounded: a database behind a broken network may not answer at all
+                alive = await asyncio.wait_for(self.store.heartbeat(self.id), max(self.dead_after / 2, 0.5))
+                last_contact = loop.time()
                 if not alive:
-                    log.error("worker %s was declared dead; stopping its attempts", self.id)
-                    for _, kill in self.running.values():
-                        kill.set()
+                    # Our jobs were released and may run elsewhere already: stop ours, and
+                    # come back as a live worker for new jobs.
+                    log.error("worker %s was declared dead; handing back its attempts", self.id)
+                    self.hand_back(list(self.running), "the worker was declared dead (silent for longer than worker.dead_after)")
+                    await self.store.register_worker(self.id, self.groups[0] if self.groups else None, socket.gethostname())
+                await self._release_handed_back()
                 for task_run_id in await self.store.kill_requested(self.id):
                     entry = self.running.get(task_run_id)
                     if entry is not None:
                         entry[1].set()
-            except Exception:
-                log.exception("worker heartbeat failed")
+            except Exception as exc:
+                silent = loop.time() - last_contact
+                log.warning("worker heartbeat failed (%s); no contact for %.1fs", exc or type(exc).__name__, silent)
+                if silent > self.dead_after and self.running:
+                    # Cut off from the database: others have declared us dead and resubmitted
+                    # our work by now; running it on would only duplicate it.
+                    self.hand_back(list(self.running), "the worker lost the database for longer than worker.dead_after")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.heartbeat_interval)
 
@@ -217,6 +284,9 @@ class Worker:
     async def execute(self, job: WorkerJob, kill: asyncio.Event) -> None:
         payload = job.payload
         variables = payload["variables"]
+        if job.attempt > 1 and isinstance(variables.get("taskrun"), dict):
+            # a retry reuses the first attempt's job: count the attempts made before this one
+            variables = {**variables, "taskrun": {**variables["taskrun"], "attemptsCount": job.attempt - 1}}
         masker = Masker()
         template = LogEntry(
             job.execution_id,
@@ -283,6 +353,10 @@ class Worker:
         finally:
             flusher.cancel()
             await ctx.cleanup()
+        reason = self._handing_back.pop(job.task_run_id, None)
+        if reason is not None and state == State.KILLED:
+            await self._leave(job, logger, reason)
+            return
         attempt.metrics = ctx.metrics
         ended = self.clock()
         attempt.set_state(state, ended)
@@ -299,15 +373,38 @@ class Worker:
             result.state = State.WARNING
         if result.state in (State.FAILED, State.WARNING):
             result.state = _final(definition, result.state)
-        try:
-            accepted = await self._reports.add(FinishedAttempt(job, result, logger.drain()))
-        except Exception:
-            log.exception("could not record the result of task run %s", job.task_run_id)
-            return
-        if not accepted:
+        accepted = await self._report(FinishedAttempt(job, result, logger.drain()))
+        if accepted is False:
             log.warning(
                 "result of task run %s attempt %s rejected: the job was handed to another worker", job.task_run_id, job.attempt
             )
+
+    async def _report(self, finished: FinishedAttempt) -> bool | None:
+        """Write the attempt's result, retrying while the database is away; None if it stayed
+        away for ``dead_after`` (the job is then handed back: others may run it already)."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.dead_after
+        delay = 0.1
+        while True:
+            try:
+                return await self._reports.add(finished)
+            except Exception:
+                # A retry is safe: the finish is fenced, a second one of a written result is rejected.
+                if loop.time() + delay > give_up:
+                    log.exception("could not record the result of task run %s; handing it back", finished.job.task_run_id)
+                    self._to_release.append((finished.job.task_run_id, finished.job.attempt))
+                    return None
+                log.warning("could not record the result of task run %s yet; retrying", finished.job.task_run_id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def _leave(self, job: WorkerJob, logger: AttemptLogger, reason: str) -> None:
+        """A handed-back attempt: its logs say why, its job goes back to the queue."""
+        logger.warning(f"attempt handed back: {reason}; it runs again as a new attempt")
+        self._to_release.append((job.task_run_id, job.attempt))
+        with contextlib.suppress(Exception):  # best effort: the heartbeat retries the release
+            await self.store.append_logs(logger.drain())
+            await self._release_handed_back()
 
     async def _run_attempt(
         self,

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
@@ -22,6 +22,8 @@ _DECIMAL_FORMAT = re.compile(r"([^#0,.]*)([#0,]+)(?:\.([#0]*))?([^#0,.]*)")
 
 def _items(value: Any, filter_name: str) -> list[Any]:
     if isinstance(value, list | tuple | set | frozenset):
+        return list(value)
+    if isinstance(value, Iterator):  # the lazy result of Jinja filters such as map and select
         return list(value)
     raise FilterError(f"{filter_name} expects a list, got {type(value).__name__}")
 

@@ -6,6 +6,7 @@ protocol.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,7 @@ class FlowStore(Protocol):
         """
         ...
 
-    async def apply(self, sources: Sequence[str], *, delete: Sequence[tuple[str, str]] = ()) -> list[FlowSource]:
+    async def apply(self, sources: Sequence[str], *, delete: Sequence[tuple[str, str]] = ()) -> builtins.list[FlowSource]:
         """Store ``sources`` (a new revision only for a changed flow) in one transaction, then
         delete the ``(namespace, id)`` flows of ``delete``. Every source is validated first:
         when one is invalid nothing is written. Returns the latest revision of each saved flow."""

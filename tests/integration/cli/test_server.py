@@ -1,4 +1,4 @@
-"""``lanner server local``: serves the home page and health, stops cleanly on a signal, keeps its flows."""
+"""``lanner server local``: serves its flows and health, stops cleanly on a signal, keeps its flows."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ def example_flows() -> set[str]:
     return names
 
 
-def listed_flows(html: str) -> dict[str, int]:
-    """Flow name → revision, as the home page lists them."""
-    return {name: int(rev) for name, rev in re.findall(r"<code>([^<]+)</code> \(revision (\d+)\)", html)}
+def listed_flows(search: httpx.Response) -> dict[str, int]:
+    """Flow name → revision, as the API's flow search lists them."""
+    return {f"{flow['namespace']}.{flow['id']}": int(flow["revision"]) for flow in search.json()["results"]}
 
 
 def registered_workers(data_dir: Path) -> list[str]:
@@ -101,6 +101,7 @@ class FirstRun:
     data_dir: Path
     health: httpx.Response
     home: httpx.Response
+    flows: httpx.Response
     stopped: Result
     seconds_to_stop: float
     workers_left: list[str]
@@ -114,10 +115,11 @@ def first_run(launched: dict[str, dict[str, Proc]]) -> FirstRun:
     try:
         health = server.wait_ready()
         home = httpx.get(f"{server.url}/", timeout=5)
+        flows = httpx.get(f"{server.url}/api/v1/flows/search", params={"size": 100}, timeout=5)
         stopped, seconds = server.stop(signal.SIGTERM)
     finally:
         server.proc.stop()
-    return FirstRun(data_dir, health, home, stopped, seconds, registered_workers(data_dir))
+    return FirstRun(data_dir, health, home, flows, stopped, seconds, registered_workers(data_dir))
 
 
 def test_health_answers(first_run: FirstRun) -> None:
@@ -125,11 +127,11 @@ def test_health_answers(first_run: FirstRun) -> None:
     assert first_run.health.json()["status"] == "UP"
 
 
-def test_home_page_lists_the_example_flows(first_run: FirstRun) -> None:
-    assert first_run.home.status_code == 200
-    assert first_run.home.headers["content-type"].startswith("text/html")
-    flows = listed_flows(first_run.home.text)
-    assert set(flows) == example_flows(), first_run.home.text
+def test_the_example_flows_are_loaded_and_home_leads_to_the_ui(first_run: FirstRun) -> None:
+    assert first_run.home.status_code in (302, 307) and first_run.home.headers["location"].rstrip("/") == "/ui"
+    assert first_run.flows.status_code == 200
+    flows = listed_flows(first_run.flows)
+    assert set(flows) == example_flows(), first_run.flows.text
     assert set(flows.values()) == {1}
 
 
@@ -147,12 +149,12 @@ def test_restart_on_the_same_data_dir_keeps_the_flows(first_run: FirstRun, tmp_p
     server = Server(serve(first_run.data_dir, tmp_path / "second"))  # no --flows this time
     try:
         server.wait_ready()
-        home = httpx.get(f"{server.url}/", timeout=5)
+        flows = httpx.get(f"{server.url}/api/v1/flows/search", params={"size": 100}, timeout=5)
         result, seconds = server.stop(signal.SIGINT)
     finally:
         server.proc.stop()
     # the same flows, not redeployed: still revision 1
-    assert listed_flows(home.text) == listed_flows(first_run.home.text)
+    assert listed_flows(flows) == listed_flows(first_run.flows)
     assert result.code in (0, -signal.SIGINT), result.describe()
     assert seconds < 20
     assert "Traceback" not in result.output, result.describe()

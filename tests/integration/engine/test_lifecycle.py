@@ -47,6 +47,29 @@ tasks:
     assert marker.read_text() == "3"
 
 
+async def test_attempts_count_grows_with_each_retry(harness: Harness) -> None:
+    result = await harness.run("""
+id: counted
+namespace: test.engine
+tasks:
+  - id: third_time_lucky
+    type: io.kestra.plugin.scripts.python.Script
+    retry:
+      type: constant
+      interval: PT0.01S
+      maxAttempts: 4
+    script: |
+      import sys
+      from kestra import Kestra
+      Kestra.outputs({"seen": {{ taskrun.attemptsCount }}})
+      sys.exit(0 if {{ taskrun.attemptsCount }} >= 2 else 1)
+""")
+    assert result.state == State.SUCCESS
+    run = result.run("third_time_lucky")
+    assert len(run.attempts) == 3
+    assert run.outputs is not None and run.outputs["vars"]["seen"] == 2
+
+
 async def test_retry_gives_up_after_max_attempts(harness: Harness) -> None:
     result = await harness.run("""
 id: hopeless

@@ -21,6 +21,7 @@ from lanner.expressions import Renderer
         ("{{ ['a', 'b', 'c'] | join }}", "abc"),
         ("{{ ['a', 'b', 'c'] | join(', ') }}", "a, b, c"),
         ("{{ [1, true, null] | join('-') }}", "1-true-"),
+        ("{{ [{'a': 1}, {'a': 2}] | map(attribute='a') | join(', ') }}", "1, 2"),
         ("{{ {'this': 'foo', 'that': 'bar'} | keys }}", '["this","that"]'),
         ("{{ [0, 1, 3] | keys }}", "[0,1,2]"),
         ("{{ {'this': 'foo', 'that': 'bar'} | values }}", '["foo","bar"]'),

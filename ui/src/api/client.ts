@@ -1,6 +1,8 @@
 // A small typed client for /api/v1. Every call throws ApiError on a non-2xx answer, carrying
 // the server's message and its located issues (line, column, path, hint).
 import type {
+  Blueprint,
+  BlueprintSummary,
   Execution,
   Flow,
   Issue,
@@ -147,6 +149,10 @@ export const api = {
     request<Page<TriggerItem>>("/triggers/search", { query }),
   setTriggerDisabled: (namespace: string, flowId: string, triggerId: string, disabled: boolean) =>
     request<unknown>("/triggers", { method: "PUT", ...json({ namespace, flowId, triggerId, disabled }) }),
+  // blueprints
+  blueprints: () => request<BlueprintSummary[]>("/blueprints"),
+  blueprint: (id: string) => request<Blueprint>(`/blueprints/${seg(id)}`),
+
   kvKeys: (namespace: string) => request<{ key: string; description?: string | null }[]>(`/namespaces/${seg(namespace)}/kv`),
 };
 

@@ -222,3 +222,18 @@ export interface TriggerItem {
   abstractTrigger: Record<string, unknown>;
   triggerContext: TriggerContext;
 }
+
+export interface BlueprintSummary {
+  id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  namespace: string;
+  flowId: string;
+  taskTypes: string[];
+}
+
+export interface Blueprint extends BlueprintSummary {
+  /** the flow's YAML, ready to be saved */
+  source: string;
+}

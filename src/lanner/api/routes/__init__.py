@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lanner.api.routes import executions, flows, kv, logs, namespaces, plugins, triggers, webhooks
+from lanner.api.routes import blueprints, executions, flows, kv, logs, namespaces, plugins, triggers, webhooks
 
 __all__ = ["ROUTERS"]
 
@@ -19,4 +19,5 @@ ROUTERS: list[APIRouter] = [
     namespaces.router,
     triggers.router,
     plugins.router,
+    blueprints.router,
 ]

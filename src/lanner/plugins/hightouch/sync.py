@@ -83,7 +83,9 @@ class Sync(RunnableTask):
         examples=["PT1H"],
     )
     url: str = Field(default=API_URL, description="Base URL of the Hightouch API (a Lanner extension, for a proxy or tests).")
-    options: HttpOptions | None = Field(default=None, description="HTTP client settings: timeouts, proxy, TLS (Kestra's `options`).")
+    options: HttpOptions | None = Field(
+        default=None, description="HTTP client settings: timeouts, proxy, TLS (Kestra's `options`)."
+    )
 
     @model_validator(mode="after")
     def _one_sync(self) -> Sync:

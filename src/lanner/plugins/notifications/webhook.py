@@ -101,7 +101,7 @@ class SlackIncomingWebhook(IncomingWebhook):
     service: ClassVar[str] = "Slack"
     messageText: str | None = Field(
         default=None,
-        description="Plain message text (Slack markdown), sent as `{\"text\": …}` when there is no `payload`.",
+        description='Plain message text (Slack markdown), sent as `{"text": …}` when there is no `payload`.',
         examples=["Flow *{{ flow.id }}* failed: {{ execution.id }}"],
     )
 

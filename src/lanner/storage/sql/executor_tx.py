@@ -27,6 +27,7 @@ from lanner.models.state import State
 from lanner.storage.ports import ClaimedExecution, WorkerJob
 from lanner.storage.sql import codec, events
 from lanner.storage.sql.database import Clock, Database, Session, Tx
+from lanner.storage.sql.pg_write import write_pass
 from lanner.storage.sql.run_cache import Lent, TaskRunCache
 from lanner.storage.sql.schema import execution_queue, executions, task_runs, worker_jobs
 
@@ -255,6 +256,9 @@ class _Pending:
         return bool(self.created or self.executions or self.task_runs or self.jobs or self.messages or self.events)
 
     def write(self, tx: Tx, dialect: str) -> None:
+        if dialect == "postgresql":
+            self._write_in_one_statement(tx)
+            return
         if self.created:
             insert_executions(tx, self.created)
         if self.executions:
@@ -271,6 +275,27 @@ class _Pending:
             tx.conn.execute(_INSERT_MESSAGE, self.messages)
             tx.signal("executor")
         events.insert_events(tx, self.events)
+
+    def _write_in_one_statement(self, tx: Tx) -> None:
+        messages = [{"execution_id": row["id"], "not_before": None} for row in self.created]
+        messages += [{"execution_id": m["execution_id"], "not_before": m.get("not_before")} for m in self.messages]
+        write_pass(
+            tx,
+            {
+                "created": self.created,
+                "executions": list(self.executions.values()),
+                # a job saved again for the same task run replaces the old one; the old
+                # holder's finish is then rejected (fencing on worker and attempt)
+                "jobs": list(self.jobs.values()),
+                "task_runs": list(self.task_runs.values()),
+                "messages": messages,
+                "events": self.events,
+            },
+        )
+        if messages:
+            tx.signal("executor")
+        if any(job["worker_id"] is None for job in self.jobs.values()):
+            tx.signal("worker")
 
 
 class SqlExecutorTx:
@@ -327,9 +352,7 @@ class SqlExecutorTx:
     async def claim(self, limit: int, defer: Mapping[str, datetime] | None = None) -> list[ClaimedExecution]:
         now = self._clock()
         postponed = [{"postponed_id": key, "until": until} for key, until in (defer or {}).items() if until > now]
-        claimed = await self._run(
-            partial(_claim, limit=limit, now=now, cache=(self._runs, self._lent), postponed=postponed)
-        )
+        claimed = await self._run(partial(_claim, limit=limit, now=now, cache=(self._runs, self._lent), postponed=postponed))
         for item in claimed:
             self._claimed[item.execution.id] = codec.execution_row(item.execution)
         return claimed

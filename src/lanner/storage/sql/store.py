@@ -82,6 +82,16 @@ _HEARTBEAT = (
     .values(heartbeat=bindparam("b_now", type_=workers.c.heartbeat.type))
 )
 _EXECUTION_STATE = select(executions.c.state).where(executions.c.id == bindparam("id"))
+#: a job handed back by the worker and attempt holding it (fenced: a later claim is left alone)
+_RELEASE_JOB = (
+    update(worker_jobs)
+    .where(
+        worker_jobs.c.task_run_id == bindparam("b_id"),
+        worker_jobs.c.worker_id == bindparam("b_worker"),
+        worker_jobs.c.attempt == bindparam("b_attempt"),
+    )
+    .values(worker_id=None, claimed_at=None)
+)
 _KILL_REQUESTED = select(worker_jobs.c.task_run_id).where(
     worker_jobs.c.worker_id == bindparam("id"), worker_jobs.c.kill_requested
 )
@@ -327,6 +337,20 @@ class SqlStore:
                 tx.signal("worker")
 
         await self._db.write(forget)
+
+    async def release_jobs(self, worker_id: str, attempts: Sequence[tuple[str, int]]) -> int:
+        held = [{"b_id": task_run_id, "b_worker": worker_id, "b_attempt": attempt} for task_run_id, attempt in attempts]
+        if not held:
+            return 0
+
+        def release(tx: Tx) -> int:
+            # one statement each: an executemany's row count is not reliable on every driver
+            released = sum(tx.conn.execute(_RELEASE_JOB, row).rowcount for row in held)
+            if released:
+                tx.signal("worker")
+            return int(released)
+
+        return await self._db.write(release)
 
     async def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int) -> list[WorkerJob]:
         """Due jobs of these groups (``None``: jobs without a group), oldest first."""

@@ -58,6 +58,9 @@ tasks:
     commands:
       - if [ "$(wc -l < {attempts})" -lt 2 ]; then export SHOP_BROKEN=true; fi
       - dbt build --select +big_customers
+    storeManifest:
+      key: shop_manifest
+      namespace: "{{{{ flow.namespace }}}}"
     retry:
       type: constant
       interval: PT0.05S
@@ -72,6 +75,8 @@ tasks:
     assert error.startswith("dbt failed: 1 node(s) did not succeed:\n  model.shop.big_customers (error): ")
     assert 'Referenced column "no_such_column" not found' in error
     assert (run.outputs or {})["runResults"]["counts"] == {"success": 3, "pass": 2}
+    stored = await harness.engine.store.kv_get("company.team", "shop_manifest")
+    assert stored is not None and "model.shop.big_customers" in stored.value["nodes"]
     logs = await result.logs("dbt")
     assert any(line.startswith("ERROR 5 of 5 ERROR creating sql table model main.big_customers") for line in logs)
     assert any(line.startswith("INFO 5 of 5 OK created sql table model main.big_customers") for line in logs)

@@ -18,7 +18,9 @@ TOKEN = "ht-secret-token-91"
 def hightouch(monkeypatch: pytest.MonkeyPatch) -> Iterator[HightouchMock]:
     monkeypatch.setenv("LANNER_SECRET_HIGHTOUCH_API_TOKEN", TOKEN)
     script = [RunStep("querying", 0.1), RunStep("processing", 0.6, 12), RunStep("success", 1.0, 20)]
-    mock = HightouchMock(token=TOKEN, syncs={"42": ("crm", script), "43": ("partial", [RunStep("warning", 1.0, 5, 1, "1 row rejected")])})
+    mock = HightouchMock(
+        token=TOKEN, syncs={"42": ("crm", script), "43": ("partial", [RunStep("warning", 1.0, 5, 1, "1 row rejected")])}
+    )
     with mock.server.serve():
         yield mock
 

@@ -11,7 +11,7 @@ import pytest
 from lanner.errors import TaskFailure
 from lanner.plugins.airbyte.cloud import CloudReset, CloudSync
 from lanner.plugins.airbyte.connections import CheckStatus, Reset, Sync
-from tests.integration.plugins.airbyte.airbyte_mock import AirbyteMock, CloudStep, Step, Attempt, failure_script, success_script
+from tests.integration.plugins.airbyte.airbyte_mock import AirbyteMock, Attempt, CloudStep, Step, failure_script, success_script
 from tests.unit.tasks.fake_context import FakeRunContext
 
 CONN = "e3b1ce92-547c-436f-b1e8-23b6936c12cd"
@@ -101,7 +101,7 @@ async def test_without_wait_the_job_is_only_started(airbyte: AirbyteMock, ctx: F
 
 async def test_an_active_sync_fails_unless_accepted(airbyte: AirbyteMock, ctx: FakeRunContext) -> None:
     airbyte.busy.add(CONN)
-    with pytest.raises(TaskFailure, match="already running.*failOnActiveSync: false"):
+    with pytest.raises(TaskFailure, match=r"already running.*failOnActiveSync: false"):
         await sync(airbyte).run(ctx)
     assert await sync(airbyte, failOnActiveSync="{{ false }}").run(ctx) == {"jobId": None, "alreadyRunning": True}
 
@@ -114,7 +114,7 @@ async def test_wrong_credentials_fail_without_retry(airbyte: AirbyteMock, ctx: F
 
 
 async def test_an_unknown_connection_says_what_airbyte_answered(airbyte: AirbyteMock, ctx: FakeRunContext) -> None:
-    with pytest.raises(TaskFailure, match="HTTP 404.*Could not find configuration") as failed:
+    with pytest.raises(TaskFailure, match=r"HTTP 404.*Could not find configuration") as failed:
         await sync(airbyte, connectionId="nope").run(ctx)
     assert not failed.value.retryable
 

@@ -19,9 +19,16 @@ PROGRESS = [RunStep("querying", 0.1), RunStep("processing", 0.5, 40), RunStep("p
 
 @pytest.fixture
 def hightouch() -> Iterator[HightouchMock]:
-    mock = HightouchMock(syncs={"1127166": ("orders-to-crm", PROGRESS),
-                                "7": ("bad", [RunStep("processing", 0.2), RunStep("failed", 0.2, 3, 0, "Destination rejected: invalid field `email`")]),
-                                "8": ("partial", [RunStep("warning", 1.0, 10, 2, "2 rows rejected")])})
+    mock = HightouchMock(
+        syncs={
+            "1127166": ("orders-to-crm", PROGRESS),
+            "7": (
+                "bad",
+                [RunStep("processing", 0.2), RunStep("failed", 0.2, 3, 0, "Destination rejected: invalid field `email`")],
+            ),
+            "8": ("partial", [RunStep("warning", 1.0, 10, 2, "2 rows rejected")]),
+        }
+    )
     with mock.server.serve():
         yield mock
 
@@ -32,8 +39,14 @@ def ctx(tmp_path: Path) -> FakeRunContext:
 
 
 def task(mock: HightouchMock, **props: Any) -> Sync:
-    values = {"id": "ht", "type": "io.kestra.plugin.hightouch.Sync", "token": "ht-token-1", "url": mock.server.url,
-              "pollFrequency": "PT0.02S", **props}
+    values = {
+        "id": "ht",
+        "type": "io.kestra.plugin.hightouch.Sync",
+        "token": "ht-token-1",
+        "url": mock.server.url,
+        "pollFrequency": "PT0.02S",
+        **props,
+    }
     if "syncSlug" not in values:
         values.setdefault("syncId", 1127166)
     return Sync.model_validate(values)
@@ -55,7 +68,11 @@ async def test_sync_waits_and_reports_rows(hightouch: HightouchMock, ctx: FakeRu
     assert outputs["rowsChanged"] == 90 and outputs["rowsFailed"] == 0
     assert hightouch.server.calls[0].json == {"fullResync": True}
     progress = [m for m in ctx.logger.messages() if m.startswith("Hightouch run 5000 is")]
-    assert progress == ["Hightouch run 5000 is querying (10%)", "Hightouch run 5000 is processing (50%)", "Hightouch run 5000 is success (100%)"]
+    assert progress == [
+        "Hightouch run 5000 is querying (10%)",
+        "Hightouch run 5000 is processing (50%)",
+        "Hightouch run 5000 is success (100%)",
+    ]
     assert ("rows_changed", 90, "counter", {}) in ctx.metrics
     assert ctx.masked == ["ht-token-1"]
 
@@ -74,7 +91,10 @@ async def test_an_unknown_slug_fails_clearly(hightouch: HightouchMock, ctx: Fake
 
 
 async def test_a_failed_run_fails_with_hightouch_s_error(hightouch: HightouchMock, ctx: FakeRunContext) -> None:
-    with pytest.raises(TaskFailure, match=r"Hightouch run 5000 of sync 7 failed: Destination rejected: invalid field `email` \(3 rows synced, 0 rejected\)"):
+    with pytest.raises(
+        TaskFailure,
+        match=r"Hightouch run 5000 of sync 7 failed: Destination rejected: invalid field `email` \(3 rows synced, 0 rejected\)",
+    ):
         await task(hightouch, syncId="7").run(ctx)
 
 
@@ -85,10 +105,10 @@ async def test_a_warning_run_ends_the_task_in_warning(hightouch: HightouchMock, 
 
 
 async def test_bad_token_unknown_sync_and_server_errors(hightouch: HightouchMock, ctx: FakeRunContext) -> None:
-    with pytest.raises(TaskFailure, match="HTTP 401.*invalid API key.*check the credentials") as failed:
+    with pytest.raises(TaskFailure, match=r"HTTP 401.*invalid API key.*check the credentials") as failed:
         await task(hightouch, token="wrong").run(ctx)
     assert not failed.value.retryable
-    with pytest.raises(TaskFailure, match="HTTP 404.*Sync 99 not found"):
+    with pytest.raises(TaskFailure, match=r"HTTP 404.*Sync 99 not found"):
         await task(hightouch, syncId=99).run(ctx)
     hightouch.trigger_errors.append(502)
     with pytest.raises(TaskFailure, match="HTTP 502") as failed:

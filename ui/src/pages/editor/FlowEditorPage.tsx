@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Link, useBlocker, useNavigate, useParams } from "react-router";
+import { Link, useBlocker, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, ApiError } from "../../api/client";
 import type { Issue } from "../../api/types";
 import { ErrorBanner, Spinner } from "../../components/common";
@@ -24,27 +24,35 @@ tasks:
 /** The flow editor: `/flows/new` and `/flows/edit/:namespace/:id`. */
 export default function FlowEditorPage() {
   const { namespace, id } = useParams();
-  const key = namespace && id ? `${namespace}/${id}` : "new";
+  const [params] = useSearchParams();
+  const blueprint = namespace && id ? null : params.get("blueprint");
+  const key = namespace && id ? `${namespace}/${id}` : `new:${blueprint ?? ""}`;
   // a fresh editor state for each flow
-  return <FlowEditor key={key} namespace={namespace ?? null} id={id ?? null} />;
+  return <FlowEditor key={key} namespace={namespace ?? null} id={id ?? null} blueprint={blueprint} />;
 }
 
-function FlowEditor({ namespace, id }: { namespace: string | null; id: string | null }) {
+function FlowEditor({ namespace, id, blueprint }: { namespace: string | null; id: string | null; blueprint: string | null }) {
   const existing = namespace !== null && id !== null;
-  const loaded = useLoad(
-    () => (existing ? api.getFlow(namespace, id, { source: true }) : Promise.resolve(null)),
-    [namespace, id],
+  // a new flow starts from the skeleton, or from a blueprint (`/flows/new?blueprint=<id>`)
+  const loaded = useLoad<{ source?: string; revision: number | null } | null>(
+    () =>
+      existing
+        ? api.getFlow(namespace, id, { source: true })
+        : blueprint
+          ? api.blueprint(blueprint).then((found) => ({ source: found.source, revision: null }))
+          : Promise.resolve(null),
+    [namespace, id, blueprint],
   );
   useDocumentTitle(existing ? `${id} · editor` : "New flow");
   if (loaded.error) {
     return (
       <div className="page">
-        <ErrorBanner error={loaded.error} title="The flow could not be opened" />
+        <ErrorBanner error={loaded.error} title={existing ? "The flow could not be opened" : "The blueprint could not be opened"} />
         <Link to="/flows">Back to the flows</Link>
       </div>
     );
   }
-  if (loaded.loading && existing) return <Spinner />;
+  if (loaded.loading && (existing || blueprint)) return <Spinner />;
   return (
     <EditorBody
       namespace={namespace}
@@ -199,7 +207,7 @@ function EditorBody({
         </div>
       </header>
       <ErrorBanner error={saveError} title="Not saved" />
-      <div className="editor-split">
+      <div className={`editor-split panel-${active.id}`}>
         <section className="editor-main">
           <YamlEditor
             modelName={namespace && id ? `${namespace}/${id}` : "new"}

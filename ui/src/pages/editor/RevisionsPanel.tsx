@@ -1,5 +1,5 @@
-import { DiffEditor } from "@monaco-editor/react";
-import { useState } from "react";
+import { DiffEditor, type DiffOnMount } from "@monaco-editor/react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../../api/client";
 import type { Flow } from "../../api/types";
 import { Empty, ErrorBanner, Spinner } from "../../components/common";
@@ -58,6 +58,19 @@ export function RevisionsPanel({ namespace, id, revision, current, onRestore }: 
 
 function RevisionDiff({ flow, current, onClose, onRestore }: { flow: Flow; current: string; onClose: () => void; onRestore: () => void }) {
   const { theme } = useTheme();
+  // The models outlive the diff editor (disposing them first makes Monaco throw); they go after it.
+  const models = useRef<{ dispose: () => void }[]>([]);
+  const onMount: DiffOnMount = (editor) => {
+    const model = editor.getModel();
+    if (model) models.current = [model.original, model.modified];
+  };
+  useEffect(
+    () => () => {
+      const owned = models.current;
+      window.setTimeout(() => owned.forEach((model) => model.dispose()), 0);
+    },
+    [],
+  );
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <div className="modal modal-wide" role="dialog" aria-label={`Revision ${flow.revision}`} onClick={(e) => e.stopPropagation()}>
@@ -75,6 +88,9 @@ function RevisionDiff({ flow, current, onClose, onRestore }: { flow: Flow; curre
             modified={current}
             language="yaml"
             theme={theme === "dark" ? "vs-dark" : "vs"}
+            keepCurrentOriginalModel
+            keepCurrentModifiedModel
+            onMount={onMount}
             options={{ readOnly: true, renderSideBySide: true, minimap: { enabled: false }, automaticLayout: true }}
           />
         </div>

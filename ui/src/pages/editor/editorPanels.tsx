@@ -1,5 +1,6 @@
 import { Empty } from "../../components/common";
 import { TaskDocs } from "../../components/TaskDocs";
+import { SourceTopology } from "../../topology/FlowTopology";
 import type { EditorPanel } from "./panels";
 import { RevisionsPanel } from "./RevisionsPanel";
 
@@ -16,6 +17,11 @@ export const EDITOR_PANELS: EditorPanel[] = [
           examples. In the editor, <kbd>Ctrl</kbd>+<kbd>Space</kbd> completes task types and properties.
         </Empty>
       ),
+  },
+  {
+    id: "topology",
+    label: "Topology",
+    render: ({ source }) => <SourceTopology source={source} />,
   },
   {
     id: "revisions",

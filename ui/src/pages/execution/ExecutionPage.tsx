@@ -5,6 +5,8 @@ import { TERMINAL_STATES, type Execution } from "../../api/types";
 import { ErrorBanner, FlowLink, Labels, Spinner, StateBadge } from "../../components/common";
 import { formatDate, formatIsoDuration, formatSeconds, secondsBetween } from "../../util/format";
 import { useDocumentTitle, useInterval } from "../../util/hooks";
+import { ExecutionTopology } from "../../topology/FlowTopology";
+import { GanttChart } from "./GanttChart";
 import { LogsPanel } from "./LogsPanel";
 import type { ExecutionContext, ExecutionTab } from "./tabs";
 import { TaskRunsTable } from "./TaskRunsTable";
@@ -42,6 +44,16 @@ export const EXECUTION_TABS: ExecutionTab[] = [
     render: ({ execution, showTaskLogs }) => (
       <Overview execution={execution} onLogs={showTaskLogs} />
     ),
+  },
+  {
+    id: "topology",
+    label: "Topology",
+    render: ({ execution, showTaskLogs }) => <ExecutionTopology execution={execution} onTask={showTaskLogs} />,
+  },
+  {
+    id: "gantt",
+    label: "Gantt",
+    render: ({ execution, showTaskLogs }) => <GanttChart execution={execution} onTask={showTaskLogs} />,
   },
   {
     id: "logs",

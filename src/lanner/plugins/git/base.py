@@ -1,0 +1,100 @@
+"""Properties shared by the Git tasks (Kestra's names) and the clone they all start with."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field
+
+from lanner.errors import TaskFailure
+from lanner.plugins.api_client import render_bool, render_text
+from lanner.plugins.git.runner import Git
+from lanner.tasks.base import RunnableTask
+from lanner.tasks.context import RunContext
+
+__all__ = ["GitTask", "inside"]
+
+
+def inside(root: Path, relative: str, what: str) -> Path:
+    """``root / relative``, refusing absolute paths and ``..`` (a task stays in its folder)."""
+    path = PurePosixPath(relative.strip() or ".")
+    if path.is_absolute() or ".." in path.parts:
+        raise TaskFailure(f"`{what}` must be a relative path inside the working directory, got {relative!r}", retryable=False)
+    return root / path
+
+
+class GitTask(RunnableTask):
+    """A Git repository and how to authenticate to it."""
+
+    url: str = Field(
+        description="Repository URL: `https://…`, `ssh://…`, `git@host:org/repo.git` or `file://…`.",
+        examples=["https://github.com/my-org/data-flows"],
+    )
+    username: str | None = Field(default=None, description="User name for HTTPS authentication.", examples=["git_username"])
+    password: str | None = Field(
+        default=None,
+        description="Password or personal access token for HTTPS authentication; given to `git` through "
+        "`GIT_ASKPASS`, never written in the repository's configuration.",
+        examples=["{{ secret('GITHUB_ACCESS_TOKEN') }}"],
+    )
+    privateKey: str | None = Field(
+        default=None, description="PEM private key for SSH URLs.", examples=["{{ secret('GIT_SSH_KEY') }}"]
+    )
+    passphrase: str | None = Field(default=None, description="Passphrase of `privateKey`: not supported, use a key without one.")
+    branch: str | None = Field(
+        default=None, description="Branch to use; the repository's default branch when unset.", examples=["main"]
+    )
+    cloneSubmodules: bool | str = Field(default=False, description="Also clone the repository's submodules.")
+    gitConfig: dict[str, Any] | None = Field(
+        default=None, description="Git configuration for the commands, key → value.", examples=[{"core.longpaths": True}]
+    )
+
+    @asynccontextmanager
+    async def _git(self, ctx: RunContext) -> AsyncIterator[Git]:
+        """``git`` with the task's credentials, in a private home removed afterwards."""
+        home = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="lanner-git-"))
+        try:
+            yield await self._make_git(ctx, home)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, home, True)
+
+    async def _make_git(self, ctx: RunContext, home: Path) -> Git:
+        config = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (self.gitConfig or {}).items()}
+        return Git(
+            ctx,
+            home,
+            username=await render_text(ctx, self.username, "username"),
+            password=await render_text(ctx, self.password, "password", secret=True),
+            private_key=await render_text(ctx, self.privateKey, "privateKey", secret=True),
+            passphrase=await render_text(ctx, self.passphrase, "passphrase", secret=True),
+            config=config,
+        )
+
+    async def _url(self, ctx: RunContext) -> str:
+        url = await render_text(ctx, self.url, "url")
+        if not url:
+            raise TaskFailure("`url` is empty", retryable=False)
+        if "://" in url and urlsplit(url).password:
+            ctx.mask(urlsplit(url).password or "")
+        return url
+
+    async def _clone(self, ctx: RunContext, git: Git, url: str, target: Path, *, depth: int | None, branch: str | None) -> None:
+        args = ["clone"]
+        if depth:
+            args += ["--depth", str(depth)]
+        if branch:
+            args += ["--branch", branch]
+        if await render_bool(ctx, self.cloneSubmodules, "cloneSubmodules"):
+            args += ["--recurse-submodules"]
+        await git(*args, "--", url, str(target))
+
+    async def head(self, git: Git, repo: Path) -> str | None:
+        code, output = await git("rev-parse", "HEAD", cwd=repo, quiet=True, check=False)
+        return output.strip() if code == 0 else None

@@ -1,0 +1,78 @@
+"""PostgreSQL: everything an executor pass writes, in one statement.
+
+A pass writes up to six tables (new executions, changed executions, task runs, worker jobs,
+messages, trigger events): one statement each is six round trips, on the path of every task
+of a sequential flow. Here each table's rows travel as one JSON array parameter, read by
+``jsonb_to_recordset`` in a data-modifying CTE, and all the CTEs form a single statement,
+atomic by itself. The statement is built once per combination of tables present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam, column, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from lanner.storage.sql.codec import Encoded, dumps
+from lanner.storage.sql.database import Tx
+from lanner.storage.sql.schema import execution_queue, executions, task_runs, trigger_events, worker_jobs
+
+__all__ = ["write_pass"]
+
+#: table -> the key of its upsert (None: plain insert)
+_KEYS: dict[str, tuple[str, ...] | None] = {
+    "created": None,
+    "executions": ("id",),
+    "task_runs": ("id",),
+    "jobs": ("task_run_id",),
+    "messages": None,
+    "events": None,
+}
+_TABLES: dict[str, Table] = {
+    "created": executions,
+    "executions": executions,
+    "task_runs": task_runs,
+    "jobs": worker_jobs,
+    "messages": execution_queue,
+    "events": trigger_events,
+}
+
+
+def _json_array(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The rows as one JSON array; pre-encoded ``data`` texts are embedded as they are."""
+    return "[" + ",".join("{" + ",".join(f"{dumps(k)}:{dumps(v)}" for k, v in row.items()) + "}" for row in rows) + "]"
+
+
+@lru_cache(maxsize=64)
+def _statement(parts: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+    ctes = []
+    for name, columns in parts:
+        table = _TABLES[name]
+        rows = (
+            func.jsonb_to_recordset(bindparam(f"rows_{name}", type_=JSONB()))
+            .table_valued(*(column(c, table.c[c].type) for c in columns))
+            .render_derived(name=f"r_{name}", with_types=True)
+        )
+        stmt = pg_insert(table).from_select(list(columns), select(*(rows.c[c] for c in columns)))
+        key = _KEYS[name]
+        if key is not None:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c[c] for c in key],
+                set_={c: stmt.excluded[c] for c in columns if c not in key},
+            )
+        ctes.append(stmt.cte(f"w_{name}"))
+    return select(literal(1)).add_cte(*ctes)
+
+
+def write_pass(tx: Tx, tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    """Write the non-empty ``tables`` (names as in ``_KEYS``) in one statement."""
+    present = [(name, rows) for name, rows in tables.items() if rows]
+    if not present:
+        return
+    parts = tuple((name, tuple(rows[0])) for name, rows in present)
+    params = {f"rows_{name}": Encoded(_json_array(rows)) for name, rows in present}
+    tx.conn.execute(_statement(parts), params)
