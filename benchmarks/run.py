@@ -4,8 +4,8 @@ W1  one flow of 40 sequential Return tasks: submit -> terminal state, per-task o
 W2  one flow of 200 parallel trivial tasks with a fan-in task.
 W3  1,000 executions of a 3-task flow submitted at once (concurrently, as API calls
     would be): executions per second.
-W4  one execution of 10,000 task runs (a ForEach over 10,000 values): seconds to finish, and
-    per task run.
+W10k  one execution of 10,000 task runs (a ForEach over 10,000 values): seconds to finish,
+      and per task run.
 
 Each runs on SQLite (a file in a temporary folder) and on PostgreSQL
 (LANNER_BENCH_DATABASE_URL or LANNER_TEST_DATABASE_URL, in a throwaway schema).
@@ -66,8 +66,8 @@ tasks:
 """
 
 
-def w4_flow(n: int) -> str:
-    return f"""id: w4
+def large_flow(n: int) -> str:
+    return f"""id: w10k
 namespace: bench
 tasks:
   - id: each
@@ -135,7 +135,7 @@ async def wait_all(engine: Engine, flow_id: str, count: int, timeout: float = 60
         raise RuntimeError(f"{flow_id}: only {succeeded.total} of {count} executions succeeded")
 
 
-async def bench_backend(backend: str, repeat: int, w3_count: int, w4_count: int) -> dict[str, Any]:
+async def bench_backend(backend: str, repeat: int, w3_count: int, large_count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lanner-bench-") as tmp:
         async with engine_on(backend, Path(tmp)) as engine:
             for source in (w1_flow(), w2_flow(), W3_FLOW):
@@ -148,10 +148,11 @@ async def bench_backend(backend: str, repeat: int, w3_count: int, w4_count: int)
             submitted = time.perf_counter() - started
             await wait_all(engine, "w3", len(ids))
             w3_total = time.perf_counter() - started
-            w4 = None
-            if w4_count:
-                await engine.deploy(w4_flow(w4_count))
-                w4, w4_runs = await timed_run(engine, "w4")
+            large: float | None = None
+            large_runs = 0
+            if large_count:
+                await engine.deploy(large_flow(large_count))
+                large, large_runs = await timed_run(engine, "w10k")
     w1_median = statistics.median(w1)
     return {
         "W1_sequential_40": {"median_s": round(w1_median, 4), "per_task_ms": round(w1_median / 40 * 1000, 3), "runs": len(w1)},
@@ -167,13 +168,13 @@ async def bench_backend(backend: str, repeat: int, w3_count: int, w4_count: int)
         },
         **(
             {
-                "W4_one_large_execution": {
-                    "task_runs": w4_runs,
-                    "total_s": round(w4, 2),
-                    "per_task_run_ms": round(w4 / w4_runs * 1000, 3),
+                "W10k_one_large_execution": {
+                    "task_runs": large_runs,
+                    "total_s": round(large, 2),
+                    "per_task_run_ms": round(large / large_runs * 1000, 3),
                 }
             }
-            if w4 is not None
+            if large is not None
             else {}
         ),
     }
@@ -184,12 +185,12 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "all"], default="all")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--w3", type=int, default=1000)
-    parser.add_argument("--w4", type=int, default=10_000, help="task runs of W4 (0: skip W4)")
+    parser.add_argument("--large", type=int, default=10_000, help="task runs of W10k (0: skip it)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     results: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     for backend in backends:
-        results[backend] = await bench_backend(backend, args.repeat, args.w3, args.w4)
+        results[backend] = await bench_backend(backend, args.repeat, args.w3, args.large)
     print(json.dumps(results, indent=2))
 
 

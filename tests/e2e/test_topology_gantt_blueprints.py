@@ -63,7 +63,7 @@ async def test_topology_turns_green_and_gantt_shows_the_runs(page: Page, server:
         await expect(node(task)).to_have_attribute("data-state", "SUCCESS", timeout=30_000)
     await expect(node("alert")).to_have_attribute("data-state", "")
     await expect(page.locator("h1 [data-state=SUCCESS]")).to_be_visible()
-    await expect(node("load")).to_have_css("background-color", re.compile(r"rgb\(\d+, \d+, \d+\)"))
+    await expect(node("load")).to_have_css("border-left-color", "rgb(18, 183, 106)")  # green: --s-success
     await shot("execution-topology")
 
     # the Gantt chart: one bar per task run, in display order; a click opens that task's logs
@@ -115,8 +115,13 @@ tasks:
     await expect(runs.locator("tr[data-task-id=last]")).to_have_attribute("data-state", "SUCCESS")
     # restarted from the failed task: the first task did not run again
     await expect(runs.locator("tr[data-task-id=first]")).to_have_count(1)
+    # the logs of the run after the restart streamed in too
+    await page.get_by_role("tab", name=re.compile("^Logs")).click()
+    logs = page.get_by_test_id("logs")
+    await expect(logs.locator(".log-line", has_text="last ran")).to_be_visible()
+    await expect(logs.locator(".log-line", has_text="first ran")).to_have_count(1)
     found = await server.engine.get(execution.id)
-    first = [run for run in found.execution.task_runs if run.task_id == "first"]
+    first = [run for run in found.task_runs if run.task_id == "first"]
     assert len(first) == 1 and len(first[0].attempts) == 1
 
 

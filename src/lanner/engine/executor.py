@@ -161,7 +161,11 @@ class Executor:
                 # Delayed messages queued here are known (``earliest_wake``); those of other
                 # processes are found by this query, at most once per ``idle_poll``.
                 self._due_checked = now
-                due = await self.store.next_message_due()
+                try:
+                    due = await self.store.next_message_due()
+                except Exception:  # the database is away: wait, then try again
+                    log.exception("executor could not read the next delayed message")
+                    due = None
                 if due is not None and (self._next_due is None or due < self._next_due):
                     self._next_due = due
             timeout = self.idle_poll

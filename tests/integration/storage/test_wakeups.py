@@ -108,3 +108,20 @@ async def test_the_listener_reconnects_after_its_connection_drops(store: SqlStor
     waiter = await _waiting(store, "executor")  # drains the "maybe missed" signal of the reconnect
     await other.request("any", "kill")
     await asyncio.wait_for(waiter, DEADLINE)
+
+
+@postgres_only
+async def test_reads_survive_connections_the_server_dropped(store: SqlStore, backend) -> None:  # type: ignore[no-untyped-def]
+    ex = execution()
+    await store.create_execution(ex)
+    assert await store.execution_state(ex.id) is State.CREATED  # the pool now holds a connection
+    admin = await asyncpg.connect(backend.url)
+    try:
+        dropped = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'lanner' AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    assert dropped >= 1
+    assert await store.execution_state(ex.id) is State.CREATED  # on a fresh connection, no error

@@ -42,10 +42,11 @@ class PostgresDatabase:
 
     def __init__(self, url: URL, *, schema: str | None, pool_size: int) -> None:
         self.schema = schema
-        connect_args: dict[str, Any] = {}
+        # named, so operators see Lanner's connections in pg_stat_activity
+        server_settings = {"application_name": "lanner"}
         if schema is not None:
-            quoted = '"' + schema.replace('"', '""') + '"'
-            connect_args["server_settings"] = {"search_path": quoted}
+            server_settings["search_path"] = '"' + schema.replace('"', '""') + '"'
+        connect_args: dict[str, Any] = {"server_settings": server_settings}
         self._engine = create_async_engine(
             url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, json_serializer=dumps
         )
@@ -77,11 +78,17 @@ class PostgresDatabase:
         return result
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
-        try:
-            async with self._autocommit.connect() as conn:
-                return await conn.run_sync(fn)
-        except DBAPIError as exc:
-            raise storage_error(self.dialect, exc) from exc
+        for retry in (True, False):
+            try:
+                async with self._autocommit.connect() as conn:
+                    return await conn.run_sync(fn)
+            except DBAPIError as exc:
+                # A pooled connection the server dropped (restart, failover) fails on its first
+                # use; a read is safe to run again on a fresh one.
+                if retry and exc.connection_invalidated:
+                    continue
+                raise storage_error(self.dialect, exc) from exc
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def session(self, last: Callable[[Tx], None] | None = None) -> AsyncIterator[_PostgresSession]:

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
 import { TERMINAL_STATES, type Execution } from "../../api/types";
@@ -81,8 +81,17 @@ export function ExecutionPage() {
   const { id = "", namespace = "", flowId = "" } = useParams();
   useDocumentTitle(`Execution ${id}`);
   const [generation, setGeneration] = useState(0);
-  const followed = useExecution(id, generation);
-  const logs = useLogs(id, generation);
+  // histories the execution must have once a restart shows
+  const [minHistories, setMinHistories] = useState(0);
+  const followed = useExecution(id, generation, minHistories);
+  // the logs are followed again once the restarted execution has been read (else the follow
+  // would end at once on the execution's previous, ended state)
+  const restartSeen = (followed.execution?.state.histories?.length ?? 0) >= minHistories;
+  const [logsGeneration, setLogsGeneration] = useState(0);
+  useEffect(() => {
+    if (restartSeen) setLogsGeneration(generation);
+  }, [restartSeen, generation]);
+  const logs = useLogs(id, logsGeneration);
   const [tab, setTab] = useState(EXECUTION_TABS[0].id);
   const [taskFilter, setTaskFilter] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -105,7 +114,10 @@ export function ExecutionPage() {
     setActionError(null);
     try {
       await action();
-      if (restart) setGeneration((n) => n + 1);
+      if (restart) {
+        setMinHistories((execution.state.histories?.length ?? 0) + 1);
+        setGeneration((n) => n + 1);
+      }
     } catch (error) {
       setActionError(error);
     }

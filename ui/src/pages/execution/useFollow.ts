@@ -12,12 +12,22 @@ export interface FollowedExecution {
 
 /** The execution, kept current by `GET /executions/{id}/follow` until it ends. `generation`
  * restarts the follow (after a restart of the execution). */
-export function useExecution(id: string, generation: number): FollowedExecution {
+export function useExecution(id: string, generation: number, minHistories = 0): FollowedExecution {
   const [state, setState] = useState<FollowedExecution>({ execution: null, error: null, live: false });
   useEffect(() => {
     const controller = new AbortController();
     let cancelled = false;
-    api.getExecution(id).then(
+    // after a restart, the execution is read again once the restart shows in its history
+    // (the action is taken asynchronously by the engine): then it is followed as it runs again
+    const read = async (): Promise<Execution> => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const execution = await api.getExecution(id);
+        if (cancelled || (execution.state.histories?.length ?? 0) >= minHistories || Date.now() > deadline) return execution;
+        await new Promise((resolve) => window.setTimeout(resolve, 200));
+      }
+    };
+    read().then(
       (execution) => {
         if (cancelled) return;
         setState({ execution, error: null, live: !TERMINAL_STATES.has(execution.state.current) });
@@ -41,6 +51,7 @@ export function useExecution(id: string, generation: number): FollowedExecution 
       cancelled = true;
       controller.abort();
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id, generation]);
   return state;
 }
