@@ -24,7 +24,7 @@ __all__ = ["LARGE_EXECUTION", "POSTPONE_PER_TASK_RUN", "Executor"]
 #: task runs from which an execution's passes are spaced out
 LARGE_EXECUTION = 500
 #: how long a large execution's next pass waits, per task run it has
-POSTPONE_PER_TASK_RUN = timedelta(microseconds=20)
+POSTPONE_PER_TASK_RUN = timedelta(microseconds=50)
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,14 @@ class ExecutionView:
         self.flow = flow
         self.runs: dict[str, TaskRun] = {run.id: run for run in task_runs}
         self._outputs: dict[str, Any] | None = None
+        #: runs by task id: a job needing the outputs of two tasks does not scan 10,000 runs
+        self._by_task: dict[str, list[TaskRun]] = {}
+        for run in self.runs.values():
+            self._by_task.setdefault(run.task_id, []).append(run)
 
     def add(self, run: TaskRun) -> None:
+        if run.id not in self.runs:
+            self._by_task.setdefault(run.task_id, []).append(run)
         self.runs[run.id] = run
         self._outputs = None
 
@@ -55,8 +61,12 @@ class ExecutionView:
         if only is None and self._outputs is not None:
             return self._outputs
         tree: dict[str, Any] = {}
-        for run in self.runs.values():
-            if run.outputs is None or (only is not None and run.task_id not in only):
+        if only is None:
+            runs: Iterable[TaskRun] = self.runs.values()
+        else:
+            runs = [run for task_id in only for run in self._by_task.get(task_id, ())]
+        for run in runs:
+            if run.outputs is None:
                 continue
             path = self.values_path(run)
             if not path:
