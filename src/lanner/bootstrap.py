@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from lanner.engine.engine import Engine, EngineOptions
+from lanner.engine.retention import RetentionOptions
 from lanner.engine.scheduler import SchedulerOptions
 from lanner.engine.secrets import secret_backend
 from lanner.errors import FlowValidationError, Issue
@@ -97,6 +98,12 @@ def engine_options(settings: Settings, *, local: bool = True, components: frozen
             batch=scheduler.batch,
             event_batch=scheduler.event_batch,
             poll_lock=timedelta(seconds=scheduler.poll_lock),
+            retention=RetentionOptions(
+                executions=settings.retention.executions,
+                logs=settings.retention.logs,
+                interval=timedelta(seconds=settings.retention.interval),
+                batch=settings.retention.batch,
+            ),
         ),
     )
 

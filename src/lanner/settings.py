@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
@@ -131,6 +132,29 @@ class ExecutorSettings(_Section):
     idle_poll: float = Field(default=1.0, gt=0, description="Longest wait between two polls when nothing wakes the executor.")
 
 
+class RetentionSettings(_Section):
+    executions: timedelta | None = Field(
+        default=None,
+        description=(
+            "Age (ISO-8601 duration, such as P30D) after which ended executions are deleted with their task runs, logs "
+            "and files; unset: kept forever. Running, paused or queued executions are never deleted."
+        ),
+    )
+    logs: timedelta | None = Field(
+        default=None, description="Age (ISO-8601 duration, such as P7D) after which log lines are deleted; unset: kept forever."
+    )
+    interval: float = Field(default=3600.0, gt=0, description="Seconds between two retention passes of a scheduler.")
+    batch: int = Field(default=500, ge=1, description="Executions or log lines deleted per transaction.")
+
+    @model_validator(mode="after")
+    def _positive(self) -> RetentionSettings:
+        for name in ("executions", "logs"):
+            value = getattr(self, name)
+            if value is not None and value <= timedelta(0):
+                raise ValueError(f"retention.{name} must be a positive duration, such as P30D")
+        return self
+
+
 class Settings(_Section):
     data_dir: Path = Field(
         default=Path(".lanner"), description="Folder of the SQLite database, internal storage and work folders."
@@ -157,6 +181,7 @@ class Settings(_Section):
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     secrets: SecretsSettings = Field(default_factory=SecretsSettings)
 

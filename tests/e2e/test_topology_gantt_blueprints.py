@@ -75,6 +75,8 @@ async def test_topology_turns_green_and_gantt_shows_the_runs(page: Page, server:
     assert sorted(names[3:5]) == ["left", "right"]
     widths = await gantt.get_by_test_id("gantt-bar").evaluate_all("bars => bars.map(b => b.getBoundingClientRect().width)")
     assert all(width >= 1 for width in widths)
+    load_bar = gantt.locator("button.gantt-row[data-task-id=load]").get_by_test_id("gantt-bar")
+    await expect(load_bar).to_have_css("background-color", "rgb(18, 183, 106)")  # green: --s-success
     await shot("execution-gantt")
     await gantt.locator("button.gantt-row[data-task-id=load]").click()
     await expect(page.get_by_role("tab", name=re.compile("^Logs"))).to_have_attribute("aria-selected", "true")
@@ -138,6 +140,7 @@ async def test_a_blueprint_opens_in_the_editor_and_saves(page: Page, server: Liv
     await card.get_by_test_id("use-blueprint").click()
     await expect(page).to_have_url(re.compile(r"/ui/flows/new\?blueprint=webhook-triggered$"))
     await expect(page.get_by_test_id("validation-status")).to_have_text("valid")
+    await shot("editor-blueprint")
 
     # the topology beside the source: the If's branches and the webhook trigger
     await page.get_by_role("tab", name="Topology").click()

@@ -5,7 +5,7 @@ JSON, text or Server-Sent Events response showing a value the secret backend kno
 of its usual transformations, see ``Masker``) has it replaced by ``******``. JSON is masked
 value by value, so the document stays valid JSON; SSE frames are masked line by line. Binary
 bodies (downloaded files) pass unchanged. A response without any secret costs one regular
-expression search.
+expression search; the masker is built again only when the list of secrets changed.
 """
 
 from __future__ import annotations
@@ -26,16 +26,27 @@ class MaskSecretsMiddleware:
     def __init__(self, app: ASGIApp, known_secrets: Callable[[], list[str]]) -> None:
         self.app = app
         self.known_secrets = known_secrets
+        #: the masker of the last list of secrets: building one (variants, regular expression)
+        #: costs more than most requests, and the list rarely changes
+        self._masker: tuple[tuple[str, ...], Masker] = ((), Masker())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        masker = Masker(self.known_secrets())
+        masker = self._current_masker()
         if not masker:
             await self.app(scope, receive, send)
             return
         await self.app(scope, receive, _MaskingSender(send, masker))
+
+    def _current_masker(self) -> Masker:
+        secrets = tuple(self.known_secrets())
+        known, masker = self._masker
+        if secrets != known:
+            masker = Masker(secrets)
+            self._masker = (secrets, masker)
+        return masker
 
 
 class _MaskingSender:

@@ -111,7 +111,7 @@ class Engine:
             kv_read=store.kv_get,
             secrets=self.secrets,
         )
-        self.scheduler = Scheduler(store, self.flows, Launcher(self.renderer, functions), clock, options.scheduler)
+        self.scheduler = Scheduler(store, self.flows, Launcher(self.renderer, functions), clock, options.scheduler, files=files)
         self._stop = asyncio.Event()
         #: the worker stops after the executor, which may still hand it jobs until then
         self._stop_worker = asyncio.Event()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lanner.engine.kv_function import kv_function, mentions_kv, render_with_kv
+from lanner.engine.purge import StorePurger
 from lanner.engine.secrets import SecretBackend, flow_envs
 from lanner.engine.task_flows import TaskFlows, read_execution
 from lanner.engine.task_logs import AttemptLogger, Masker
@@ -125,6 +126,8 @@ class WorkerRunContext:
         self.kv = NamespaceKV(store, namespace)
         self.namespace_files = NamespaceFileReader(files, namespace)
         self.flows = TaskFlows(store, registry)
+        #: deletes ended executions and old logs: for the Purge tasks only
+        self.purge = StorePurger(store, files)
         self.metrics: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
         self.warning: str | None = None

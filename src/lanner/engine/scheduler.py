@@ -24,10 +24,12 @@ from typing import Any
 from lanner.engine.flow_index import FlowCache, FlowIndex
 from lanner.engine.flow_triggers import handle_events
 from lanner.engine.polling import poll_if_due
+from lanner.engine.retention import Retention, RetentionOptions
 from lanner.engine.schedules import fire_due
 from lanner.engine.trigger_runs import Launcher
 from lanner.errors import LannerError
 from lanner.models.ids import new_id
+from lanner.storage.files import FileStorage
 from lanner.storage.ports import Store, TriggerCommit, TriggerState
 from lanner.triggers.base import Trigger
 from lanner.triggers.core.flow import FlowTrigger
@@ -55,6 +57,8 @@ class SchedulerOptions:
     event_batch: int = 200
     #: how long a polling trigger stays locked by the scheduler polling it
     poll_lock: timedelta = timedelta(minutes=5)
+    #: automatic deletion of old executions and logs (off by default)
+    retention: RetentionOptions = field(default_factory=RetentionOptions)
 
 
 @dataclass(slots=True)
@@ -81,7 +85,14 @@ class Scheduler:
     clock: Callable[[], datetime]
     options: SchedulerOptions = field(default_factory=SchedulerOptions)
     id: str = field(default_factory=lambda: f"{socket.gethostname()}-{new_id()[:8]}")
+    #: internal storage, for retention to delete the files of the executions it deletes
+    files: FileStorage | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    retention: Retention | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.files is not None and self.options.retention.enabled:
+            self.retention = Retention(self.store, self.files, self.options.retention, self.clock)
 
     def wake(self) -> None:
         """Run the next pass now (an execution ended, a trigger changed)."""
@@ -160,6 +171,11 @@ class Scheduler:
                 await self.run_once()
             except Exception:
                 log.exception("scheduler pass failed; retrying")
+            if self.retention is not None:
+                try:
+                    await self.retention.run_if_due()
+                except Exception:
+                    log.exception("retention pass failed; retrying at the next pass")
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             try:

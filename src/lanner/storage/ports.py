@@ -32,7 +32,10 @@ __all__ = [
     "FlowChanges",
     "JobResult",
     "KVEntry",
+    "LogPurge",
     "Page",
+    "PurgedExecution",
+    "PurgeQuery",
     "Store",
     "StoreStats",
     "StoredFlow",
@@ -159,6 +162,46 @@ class KVEntry:
     value: Any
     expires_at: datetime | None = None
     updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeQuery:
+    """Ended executions to delete: created in ``[start, end)`` and ended before ``end``.
+
+    Only executions in a terminal state with no pending executor message are ever deleted.
+    """
+
+    end: datetime
+    start: datetime | None = None
+    #: this namespace and the ones below it (only this one when ``flow_id`` is set)
+    namespace: str | None = None
+    flow_id: str | None = None
+    #: terminal states to delete (all terminal states when unset)
+    states: Sequence[State] | None = None
+    #: delete the executions' logs with them
+    logs: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PurgedExecution:
+    """An execution ``Store.purge_executions`` deleted (its files are the caller's to delete)."""
+
+    id: str
+    namespace: str
+    flow_id: str
+    task_runs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LogPurge:
+    """Log lines to delete: written in ``[start, end)``, optionally of one namespace, flow, execution or level."""
+
+    end: datetime
+    start: datetime | None = None
+    namespace: str | None = None
+    flow_id: str | None = None
+    execution_id: str | None = None
+    levels: Sequence[str] | None = None
 
 
 @dataclass(slots=True)
@@ -359,6 +402,17 @@ class Store(Protocol):
         attempt: int | None = None,
         task_id: str | None = None,
     ) -> list[LogEntry]: ...
+
+    # retention (batched deletes: each call is one short transaction)
+    async def purge_executions(self, query: PurgeQuery, limit: int) -> tuple[list[PurgedExecution], int]:
+        """Delete up to ``limit`` ended executions matching ``query``, oldest first, with their task
+        runs, messages, jobs and (with ``query.logs``) logs; returns them and the log lines deleted.
+        A running execution, or one with a pending message (a restart), is never deleted."""
+        ...
+
+    async def purge_logs(self, query: LogPurge, limit: int) -> int:
+        """Delete up to ``limit`` log lines matching ``query``, oldest first; returns how many."""
+        ...
 
     # key/value store
     async def kv_get(self, namespace: str, key: str) -> KVEntry | None: ...

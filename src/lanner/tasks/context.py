@@ -9,10 +9,23 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["FileStore", "FlowSource", "FlowStore", "KVStore", "NamespaceFileStore", "RunContext", "TaskLogger"]
+__all__ = [
+    "ExecutionPurge",
+    "FileStore",
+    "FlowSource",
+    "FlowStore",
+    "KVStore",
+    "LogPurgeRequest",
+    "NamespaceFileStore",
+    "PurgeCounts",
+    "Purger",
+    "RunContext",
+    "TaskLogger",
+]
 
 T = TypeVar("T")
 
@@ -97,6 +110,56 @@ class FlowStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ExecutionPurge:
+    """Ended executions to delete: created in ``[start, end)`` and ended before ``end``.
+
+    ``namespace`` also covers the namespaces below it, unless ``flow_id`` is set. Executions
+    still running (or paused, queued…) are never touched.
+    """
+
+    end: datetime
+    start: datetime | None = None
+    namespace: str | None = None
+    flow_id: str | None = None
+    #: terminal state names (SUCCESS, WARNING, FAILED, KILLED, CANCELLED, SKIPPED); all when unset
+    states: Sequence[str] | None = None
+    executions: bool = True
+    logs: bool = True
+    storage: bool = True
+    batch_size: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LogPurgeRequest:
+    """Log lines to delete: written in ``[start, end)``, optionally of one namespace, flow, execution or level."""
+
+    end: datetime
+    start: datetime | None = None
+    namespace: str | None = None
+    flow_id: str | None = None
+    execution_id: str | None = None
+    levels: Sequence[str] | None = None
+    batch_size: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeCounts:
+    """What a purge deleted: executions, their task runs, log lines, and internal-storage folders."""
+
+    executions: int = 0
+    task_runs: int = 0
+    logs: int = 0
+    storage: int = 0
+
+
+class Purger(Protocol):
+    """Deletes ended executions and old log lines, in batches: for the Purge tasks only."""
+
+    async def executions(self, request: ExecutionPurge) -> PurgeCounts: ...
+    async def logs(self, request: LogPurgeRequest) -> int: ...
+
+
 class RunContext(Protocol):
     """What a running task sees: its identity, rendering, logs, files, secrets, KV and metrics."""
 
@@ -124,6 +187,11 @@ class RunContext(Protocol):
     @property
     def flows(self) -> FlowStore:
         """The server's flows (read and write): for flows-as-code tasks only."""
+        ...
+
+    @property
+    def purge(self) -> Purger:
+        """Delete ended executions and old logs of any namespace: for the Purge tasks only."""
         ...
 
     async def execution(self, execution_id: str | None = None) -> Mapping[str, Any] | None:

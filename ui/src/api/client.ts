@@ -137,6 +137,9 @@ export const api = {
     request<Execution>(`/executions/${seg(namespace)}/${seg(id)}`, { method: "POST", body: inputs, query: { labels } }),
   killExecution: (id: string) => request<unknown>(`/executions/${seg(id)}/kill`, { method: "DELETE" }),
   restartExecution: (id: string) => request<Execution>(`/executions/${seg(id)}/restart`, { method: "POST" }),
+  killExecutions: (ids: string[]) => request<{ count: number }>("/executions/kill/by-ids", { method: "DELETE", ...json(ids) }),
+  restartExecutions: (ids: string[]) => request<{ count: number }>("/executions/restart/by-ids", { method: "POST", ...json(ids) }),
+  deleteExecutions: (ids: string[]) => request<{ count: number }>("/executions/by-ids", { method: "DELETE", ...json(ids) }),
   logs: (executionId: string, minLevel?: string) => request<LogEntry[]>(`/logs/${seg(executionId)}`, { query: { minLevel } }),
 
   // plugins

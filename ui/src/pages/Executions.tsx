@@ -1,4 +1,6 @@
 import { useState } from "react";
+import { ApiError } from "../api/client";
+import { eligible, type BulkAction } from "../executions/bulk";
 import { Link, useSearchParams } from "react-router";
 import { api } from "../api/client";
 import { TERMINAL_STATES } from "../api/types";
@@ -46,6 +48,42 @@ export function ExecutionsPage() {
       ),
     [q, namespace, flowId, state, timeRange, page],
   );
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [bulkError, setBulkError] = useState<unknown>(null);
+  const [bulkNotice, setBulkNotice] = useState<string | null>(null);
+  const shown = executions.data?.results ?? [];
+  const allSelected = shown.length > 0 && shown.every((execution) => selected.has(execution.id));
+  const toggle = (id: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const runBulk = async (action: BulkAction) => {
+    const ids = eligible(action, shown, selected);
+    if (!ids.length) return;
+    if (action === "delete" && !window.confirm(`Delete ${ids.length} execution(s) with their logs? This cannot be undone.`)) return;
+    setBulkError(null);
+    setBulkNotice(null);
+    try {
+      const call = action === "kill" ? api.killExecutions : action === "restart" ? api.restartExecutions : api.deleteExecutions;
+      const { count } = await call(ids);
+      const done = action === "kill" ? "kill asked for" : action === "restart" ? "restarted" : "deleted";
+      setBulkNotice(`${count} execution(s) ${done}`);
+      setSelected(new Set());
+    } catch (error) {
+      const invalids = error instanceof ApiError ? ((error.body as { invalids?: { message: string; invalidValue: string }[] } | null)?.invalids ?? []) : [];
+      setBulkError(invalids.length ? new Error(invalids.map((item) => `${item.invalidValue}: ${item.message}`).join("; ")) : error);
+    }
+    executions.reload();
+  };
+  const counts = {
+    kill: eligible("kill", shown, selected).length,
+    restart: eligible("restart", shown, selected).length,
+    delete: eligible("delete", shown, selected).length,
+  };
+
   const anyRunning = executions.data?.results.some((execution) => !TERMINAL_STATES.has(execution.state.current)) ?? false;
   useInterval(executions.reload, 3000, anyRunning);
 
@@ -75,6 +113,29 @@ export function ExecutionsPage() {
         </select>
       </div>
       <ErrorBanner error={executions.error} title="Executions could not be listed" />
+      <ErrorBanner error={bulkError} title="Nothing was done" />
+      {selected.size > 0 && (
+        <div className="bulk-bar" data-testid="bulk-bar">
+          <span>{shown.filter((execution) => selected.has(execution.id)).length} selected</span>
+          <button type="button" className="danger" disabled={!counts.kill} onClick={() => runBulk("kill")} data-testid="bulk-kill">
+            Kill ({counts.kill})
+          </button>
+          <button type="button" disabled={!counts.restart} onClick={() => runBulk("restart")} data-testid="bulk-restart">
+            ↻ Restart ({counts.restart})
+          </button>
+          <button type="button" className="danger" disabled={!counts.delete} onClick={() => runBulk("delete")} data-testid="bulk-delete">
+            Delete ({counts.delete})
+          </button>
+          <button type="button" className="link" onClick={() => setSelected(new Set())}>
+            clear
+          </button>
+        </div>
+      )}
+      {bulkNotice && selected.size === 0 && (
+        <div className="muted small" data-testid="bulk-notice">
+          {bulkNotice}
+        </div>
+      )}
       {!executions.data ? (
         !executions.error && <Spinner />
       ) : executions.data.results.length === 0 ? (
@@ -83,6 +144,14 @@ export function ExecutionsPage() {
         <table className="table" data-testid="executions-table">
           <thead>
             <tr>
+              <th className="select">
+                <input
+                  type="checkbox"
+                  aria-label="Select every execution of the page"
+                  checked={allSelected}
+                  onChange={() => setSelected(allSelected ? new Set() : new Set(shown.map((execution) => execution.id)))}
+                />
+              </th>
               <th>Id</th>
               <th>Flow</th>
               <th>State</th>
@@ -93,7 +162,15 @@ export function ExecutionsPage() {
           </thead>
           <tbody>
             {executions.data.results.map((execution) => (
-              <tr key={execution.id}>
+              <tr key={execution.id} data-execution-id={execution.id} data-state={execution.state.current}>
+                <td className="select">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${execution.id}`}
+                    checked={selected.has(execution.id)}
+                    onChange={() => toggle(execution.id)}
+                  />
+                </td>
                 <td>
                   <Link to={executionPath(execution)}>
                     <code>{execution.id.slice(0, 10)}</code>

@@ -84,7 +84,8 @@ function GroupBox({ data }: NodeProps<FlowNode>) {
   );
 }
 
-const NODE_TYPES = { box: TaskBox, group: GroupBox };
+// not "group": that name comes with @xyflow/react's own group styles
+const NODE_TYPES = { box: TaskBox, flowable: GroupBox };
 
 export interface TopologyViewProps {
   topology: Topology;
@@ -103,7 +104,7 @@ export function TopologyView({ topology, states, direction = "TB", onTask }: Top
         const isGroup = parents.has(node.id);
         return {
           id: node.id,
-          type: isGroup ? "group" : "box",
+          type: isGroup ? "flowable" : "box",
           position,
           ...(node.parent ? { parentId: node.parent, extent: "parent" as const } : {}),
           data: { node, state: node.taskId && node.kind !== "trigger" ? states?.get(node.taskId) : undefined, direction, onTask },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { buildTopology, type Topology } from "./graph";
-import { layoutTopology, parentsFirst } from "./layout";
+import { layoutTopology, parentsFirst, type Box } from "./layout";
 
 // edges as a sorted list: the order they were added in does not matter
 const edges = (topology: Topology) => topology.edges.map((e) => `${e.source}->${e.target}${e.label ? `[${e.label}]` : ""}`).sort();
@@ -208,5 +208,56 @@ describe("layoutTopology", () => {
       expect(position).toEqual({ x: box.x - group.x, y: box.y - group.y });
     }
     expect(placed.findIndex((p) => p.node.id === "task:par")).toBeLessThan(placed.findIndex((p) => p.node.id === "task:a"));
+  });
+
+  test("siblings never overlap, nested groups included, in both directions", () => {
+    const topology = buildTopology(
+      parse(`
+tasks:
+  - id: first
+    type: t
+  - id: par
+    type: lanner.core.Parallel
+    tasks:
+      - id: seq
+        type: lanner.core.Sequential
+        tasks:
+          - { id: s1, type: t }
+          - { id: s2, type: t }
+      - id: check
+        type: lanner.core.If
+        condition: x
+        then:
+          - { id: yes, type: t }
+  - id: last
+    type: t
+errors:
+  - { id: alert, type: t }
+`),
+    );
+    for (const direction of ["TB", "LR"] as const) {
+      const placed = layoutTopology(topology, direction);
+      const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+      for (const a of placed)
+        for (const b of placed)
+          if (a !== b && a.node.parent === b.node.parent) expect(overlap(a.box, b.box), `${a.node.id} / ${b.node.id}`).toBe(false);
+      const byId = new Map(placed.map((p) => [p.node.id, p.box]));
+      for (const { node, box } of placed) {
+        if (!node.parent) continue;
+        const outer = byId.get(node.parent)!;
+        expect(box.x >= outer.x && box.y >= outer.y && box.x + box.width <= outer.x + outer.width && box.y + box.height <= outer.y + outer.height, node.id).toBe(true);
+      }
+    }
+  });
+
+  test("a 500-task flow is laid out", () => {
+    const tasks = Array.from({ length: 50 }, (_, g) => ({
+      id: `g${g}`,
+      type: "lanner.core.Parallel",
+      tasks: Array.from({ length: 10 }, (_, i) => ({ id: `t${g}_${i}`, type: "lanner.core.Log" })),
+    }));
+    const placed = layoutTopology(buildTopology({ tasks }));
+    expect(placed).toHaveLength(552);
+    expect(placed.every((p) => Number.isFinite(p.box.x) && Number.isFinite(p.box.y))).toBe(true);
   });
 });

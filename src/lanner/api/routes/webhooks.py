@@ -10,13 +10,14 @@ cannot be built from the request.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from lanner.api.deps import engine_of
 from lanner.api.errors import error_response
-from lanner.engine.webhooks import Outcome, WebhookRequest, call_webhook
+from lanner.engine.webhooks import Outcome, WebhookRequest, WebhookStarter
 from lanner.errors import ExpressionError, InputError
 
 __all__ = ["DEFAULT_MAX_BODY", "DEFAULT_WAIT_TIMEOUT", "router"]
@@ -49,6 +50,15 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _starter(request: Request) -> WebhookStarter:
+    """The app's one ``WebhookStarter`` (concurrent calls are answered together), made at first use."""
+    engine = engine_of(request)
+    starter: WebhookStarter | None = getattr(request.app.state, "webhook_starter", None)
+    if starter is None or starter.engine is not engine:
+        starter = request.app.state.webhook_starter = WebhookStarter(engine)
+    return starter
+
+
 def _observe(request: Request, started: float, status: int) -> None:
     metrics = getattr(request.app.state, "metrics", None)
     if metrics is not None:
@@ -57,14 +67,29 @@ def _observe(request: Request, started: float, status: int) -> None:
 
 _PATH = "/executions/webhook/{namespace}/{flow_id}/{key}"
 _SUMMARY = "Start an execution from a webhook trigger"
+# The route reads its path parameters itself (FastAPI's per-request parameter checks cost more
+# than the rest of the route); they are documented here as FastAPI would have.
+_DOC = {
+    "parameters": [
+        {"in": "path", "name": name, "required": True, "schema": {"title": title, "type": "string"}}
+        for name, title in (("namespace", "Namespace"), ("flow_id", "Flow Id"), ("key", "Key"))
+    ]
+}
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    204: {"description": "The trigger's conditions do not hold: nothing started"},
+    404: {"description": "No webhook at this address (unknown namespace, flow or key: nothing tells which)"},
+    413: {"description": "The body is larger than the webhook body limit"},
+    422: {"description": "The trigger's inputs cannot be built from this request"},
+}
 
 
-@router.get(_PATH, summary=_SUMMARY, response_model=None, operation_id="webhookGet")
-@router.post(_PATH, summary=_SUMMARY, response_model=None, operation_id="webhookPost")
-@router.put(_PATH, summary=_SUMMARY, response_model=None, operation_id="webhookPut")
-async def webhook(request: Request, namespace: str, flow_id: str, key: str) -> Response:
+@router.get(_PATH, summary=_SUMMARY, response_model=None, operation_id="webhookGet", openapi_extra=_DOC, responses=_RESPONSES)
+@router.post(_PATH, summary=_SUMMARY, response_model=None, operation_id="webhookPost", openapi_extra=_DOC, responses=_RESPONSES)
+@router.put(_PATH, summary=_SUMMARY, response_model=None, operation_id="webhookPut", openapi_extra=_DOC, responses=_RESPONSES)
+async def webhook(request: Request) -> Response:
     started = time.perf_counter()
-    response = await _answer(request, namespace, flow_id, key)
+    params = request.path_params
+    response = await _answer(request, params["namespace"], params["flow_id"], params["key"])
     _observe(request, started, response.status_code)
     return response
 
@@ -78,7 +103,7 @@ async def _answer(request: Request, namespace: str, flow_id: str, key: str) -> R
         return error_response(413, f"the request body is larger than the webhook limit of {limit} bytes")
     call = WebhookRequest(body, list(request.headers.items()), list(request.query_params.multi_items()))
     try:
-        result = await call_webhook(engine, namespace, flow_id, key, call)
+        result = await _starter(request).call(namespace, flow_id, key, call)
     except (InputError, ExpressionError) as exc:
         issues = [issue.to_dict() for issue in getattr(exc, "issues", [])]
         return error_response(422, f"the webhook's inputs cannot be built from this request: {exc}", issues)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import JSON, Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -118,9 +118,54 @@ _ACTIONS = (
     .scalar_subquery()
 )
 #: (PostgreSQL runs a data-modifying WITH exactly once, to completion, whether read or not)
-_CLAIM_AND_CONSUME = (
-    select(_e, _ACTIONS.label("actions")).join_from(_e, _CLAIMED_CTE, _CLAIMED_CTE.c.id == _e.c.id).order_by(_CLAIMED_CTE.c.first)
+_t = task_runs
+#: the claimed execution's task runs, ``data`` as stored text, in one JSON array (same snapshot)
+_RUNS = (
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_array(
+                        _t.c.id,
+                        _t.c.seq,
+                        _t.c.task_id,
+                        _t.c.parent_id,
+                        _t.c.value,
+                        _t.c.iteration,
+                        _t.c.state,
+                        cast(_t.c.data, Text),
+                    ),
+                    _t.c.seq,
+                )
+            ),
+            text("'[]'::json"),
+            type_=JSON(),
+        )
+    )
+    .where(_t.c.execution_id == _e.c.id)
+    .scalar_subquery()
 )
+_CLAIM_AND_CONSUME = (
+    select(_e, _ACTIONS.label("actions"), _RUNS.label("runs"))
+    .join_from(_e, _CLAIMED_CTE, _CLAIMED_CTE.c.id == _e.c.id)
+    .order_by(_CLAIMED_CTE.c.first)
+)
+
+
+class _RunRow(NamedTuple):
+    """A task run row as ``_RUNS`` returns it (the shape ``TaskRunCache.decode`` reads)."""
+
+    id: str
+    execution_id: str
+    seq: int
+    task_id: str
+    parent_id: str | None
+    value: str | None
+    iteration: int | None
+    state: str
+    data_text: str
+
+
 _UNTIL = bindparam("until", type_=_q.c.not_before.type)
 #: plain wake-ups of an execution moved to a later time (user actions stay due)
 _POSTPONE = (
@@ -213,11 +258,13 @@ def _claim(
 
 def _claim_in_one_statement(tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent]) -> list[ClaimedExecution]:
     claimed: list[ClaimedExecution] = []
+    runs, lent = cache
     for row in tx.conn.execute(_CLAIM_AND_CONSUME, {"now": now, "limit": limit}):
         item = ClaimedExecution(codec.execution_from_row(row), [])
         item.actions = [(action, payload or {}) for _, action, payload in row.actions]
+        execution_id = item.execution.id
+        item.task_runs = [runs.decode(_RunRow(values[0], execution_id, *values[1:]), lent) for values in row.runs]
         claimed.append(item)
-    _attach_task_runs(tx.conn, claimed, cache)
     return claimed
 
 

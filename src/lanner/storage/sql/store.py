@@ -25,7 +25,10 @@ from lanner.storage.ports import (
     FlowChanges,
     JobResult,
     KVEntry,
+    LogPurge,
     Page,
+    PurgedExecution,
+    PurgeQuery,
     StoredFlow,
     StoreStats,
     TriggerCommit,
@@ -33,7 +36,7 @@ from lanner.storage.ports import (
     TriggerState,
     WorkerJob,
 )
-from lanner.storage.sql import codec, finish, jobs
+from lanner.storage.sql import codec, finish, jobs, purge
 from lanner.storage.sql import triggers as trigger_sql
 from lanner.storage.sql.database import Clock, Database, Tx, parse_url
 from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_execution, upsert_statement
@@ -433,6 +436,14 @@ class SqlStore:
         if task_id is not None:
             query = query.where(logs.c.task_id == task_id)
         return await self._db.read(lambda conn: [codec.log_from_row(row) for row in conn.execute(query)])
+
+    # retention (see ``purge.py``)
+
+    async def purge_executions(self, query: PurgeQuery, limit: int) -> tuple[list[PurgedExecution], int]:
+        return await self._db.write(partial(purge.purge_executions, query=query, limit=limit))
+
+    async def purge_logs(self, query: LogPurge, limit: int) -> int:
+        return await self._db.write(partial(purge.purge_logs, query=query, limit=limit))
 
     # key/value store: expired entries are invisible, and purged by kv_set
 
