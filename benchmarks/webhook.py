@@ -89,10 +89,10 @@ async def _count(url: str) -> int:
         return total
 
 
-async def _load(url: str, requests: int, concurrency: int, warmup: int) -> dict[str, Any]:
+async def _load(url: str, requests: int, concurrency: int, warmup: int, rate: float = 0) -> dict[str, Any]:
     """Run the load generator in its own process; its JSON result."""
     arguments = ["-m", "benchmarks.webhook", "--load", url, "--requests", str(requests)]
-    arguments += ["--concurrency", str(concurrency), "--warmup", str(warmup)]
+    arguments += ["--concurrency", str(concurrency), "--warmup", str(warmup), "--rate", str(rate)]
     load = await asyncio.create_subprocess_exec(
         sys.executable, *arguments, cwd=Path(__file__).resolve().parent.parent, stdout=PIPE, stderr=PIPE
     )
@@ -104,7 +104,12 @@ async def _load(url: str, requests: int, concurrency: int, warmup: int) -> dict[
 
 
 async def bench_webhook(
-    backend: str, components: str = "all", requests: int = 5000, concurrency: int = 32, warmup: int = 500
+    backend: str,
+    components: str = "all",
+    requests: int = 5000,
+    concurrency: int = 32,
+    warmup: int = 500,
+    rate: float = 1000,
 ) -> dict[str, Any]:
     """Start a server on ``backend`` (``sqlite`` or ``postgres``) running every component
     (``all``) or the API only (``api``), and load it from another process."""
@@ -129,7 +134,8 @@ async def bench_webhook(
             url = f"http://127.0.0.1:{port}"
             try:
                 await _wait_healthy(url, server)
-                result = await _load(url, requests, concurrency, warmup)
+                saturated = await _load(url, requests, concurrency, warmup)
+                paced = await _load(url, requests, 2 * concurrency, warmup, rate)
                 created = await _count(url)
             finally:
                 server.send_signal(signal.SIGINT)
@@ -142,9 +148,9 @@ async def bench_webhook(
                     store = create_store(_pg_url(), schema=schema)
                     await store.drop_schema()  # type: ignore[attr-defined]
                     await store.close()
-    if created != requests + warmup:
-        raise RuntimeError(f"{requests + warmup} webhook calls answered 200 but {created} executions exist")
-    return {**result, "executions_created": created}
+    if created != 2 * (requests + warmup):
+        raise RuntimeError(f"{2 * (requests + warmup)} webhook calls answered 200 but {created} executions exist")
+    return {"closed_loop": saturated, f"at_{rate:g}_per_s": paced, "executions_created": created}
 
 
 # --------------------------------------------------------------------------- load process
@@ -173,31 +179,44 @@ class _Connection:
         return status, await self.reader.readexactly(length)
 
 
-async def _generate(url: str, requests: int, concurrency: int, warmup: int) -> dict[str, Any]:
+async def _generate(url: str, requests: int, concurrency: int, warmup: int, rate: float = 0) -> dict[str, Any]:
+    """Closed loop (``rate`` 0): each of ``concurrency`` connections sends its next call as soon
+    as the previous one is answered; latency from sending to the answer. Open loop: call ``i``
+    is due at ``i / rate`` seconds, sent then by a free connection; latency from when it was
+    due, so a server falling behind shows in the figures instead of slowing the load."""
     latencies: list[float] = []
     failures: list[str] = []
     address = httpx.URL(url)
     host, port = address.host, address.port or 80
     connections = [_Connection(*await asyncio.open_connection(host, port), f"{host}:{port}") for _ in range(concurrency)]
+    counter = {"next": 0, "end": 0}
+    loop_started = 0.0
 
-    async def worker(connection: _Connection, left: list[int], record: bool) -> None:
-        while left[0] > 0:
-            left[0] -= 1
-            body = json.dumps({"n": left[0]}).encode()
-            started = time.perf_counter()
-            status, answer = await connection.post(body)
-            elapsed = time.perf_counter() - started
+    async def worker(connection: _Connection, record: bool) -> None:
+        while counter["next"] < counter["end"]:
+            number = counter["next"]
+            counter["next"] += 1
+            due = time.perf_counter()
+            if rate:
+                due = loop_started + number / rate
+                if due > time.perf_counter():
+                    await asyncio.sleep(due - time.perf_counter())
+            status, answer = await connection.post(json.dumps({"n": number}).encode())
+            elapsed = time.perf_counter() - due
             if status != 200 or not json.loads(answer).get("id"):
                 failures.append(f"{status}: {answer[:200]!r}")
             elif record:
                 latencies.append(elapsed)
 
-    warming = [warmup]
-    await asyncio.gather(*(worker(connection, warming, False) for connection in connections))
-    left = [requests]
-    started = time.perf_counter()
-    await asyncio.gather(*(worker(connection, left, True) for connection in connections))
-    elapsed = time.perf_counter() - started
+    async def run(count: int, record: bool) -> float:
+        nonlocal loop_started
+        counter.update(next=0, end=count)
+        loop_started = time.perf_counter()
+        await asyncio.gather(*(worker(connection, record) for connection in connections))
+        return time.perf_counter() - loop_started
+
+    await run(warmup, False)
+    elapsed = await run(requests, True)
     for connection in connections:
         connection.writer.close()
     if failures:
@@ -205,12 +224,11 @@ async def _generate(url: str, requests: int, concurrency: int, warmup: int) -> d
     latencies.sort()
     return {
         "requests": len(latencies),
-        "concurrency": concurrency,
+        **({"offered_per_s": rate} if rate else {"concurrency": concurrency}),
         "p50_ms": round(statistics.median(latencies) * 1000, 2),
         "p99_ms": round(latencies[math.ceil(len(latencies) * 0.99) - 1] * 1000, 2),
         "max_ms": round(latencies[-1] * 1000, 2),
         "requests_per_s": round(len(latencies) / elapsed, 1),
-        "load_cpu_s": round(time.process_time(), 2),
     }
 
 
@@ -221,14 +239,17 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument(
+        "--rate", type=float, default=0, help="calls per second of the open-loop run (load process: 0 is closed loop)"
+    )
     args = parser.parse_args(argv)
     if args.load:
-        print(json.dumps(asyncio.run(_generate(args.load, args.requests, args.concurrency, args.warmup))))
+        print(json.dumps(asyncio.run(_generate(args.load, args.requests, args.concurrency, args.warmup, args.rate))))
         return
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     results = {
         backend: {
-            name: asyncio.run(bench_webhook(backend, components, args.requests, args.concurrency, args.warmup))
+            name: asyncio.run(bench_webhook(backend, components, args.requests, args.concurrency, args.warmup, args.rate or 1000))
             for name, components in (("all_components", "all"), ("api_only", "api"))
         }
         for backend in backends

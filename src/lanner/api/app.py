@@ -7,6 +7,7 @@ the lifetime of the app.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -48,6 +49,7 @@ def create_app_from_env(*, local: bool = True, components: frozenset[Component] 
                 log.error("invalid flow: %s", issue.format())
             log.info("loaded %d flow(s); database %s", loaded, _safe_url(settings))
             app.state.engine = engine
+            _freeze_startup_objects()
             yield
 
     return _build(
@@ -81,6 +83,14 @@ def create_app(engine: Engine, settings: Settings | None = None) -> FastAPI:
 def _observe_attempts(app: FastAPI, engine: Engine) -> None:
     """Feed the duration of the attempts this process runs to the app's metrics."""
     engine.worker.on_attempt_end = app.state.metrics.task_run_observer(engine.registry.canonical)
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what startup built (modules, task models, the plugin registry: some 10^5 objects
+    that live as long as the process) out of the garbage collector's full passes, which
+    otherwise paused every request for 100-300 ms every few seconds under load."""
+    gc.collect()
+    gc.freeze()
 
 
 def _safe_url(settings: Settings) -> str:

@@ -85,6 +85,9 @@ function GroupBox({ data }: NodeProps<FlowNode>) {
 }
 
 // not "group": that name comes with @xyflow/react's own group styles
+/** From this many nodes on, a graph is "large": see `TopologyView`. */
+const LARGE = 150;
+
 const NODE_TYPES = { box: TaskBox, flowable: GroupBox };
 
 export interface TopologyViewProps {
@@ -133,6 +136,9 @@ export function TopologyView({ topology, states, direction = "TB", onTask }: Top
   );
   // a new structure is fitted to the view again
   const shape = useMemo(() => topology.nodes.map((node) => node.id).join("|"), [topology]);
+  // a large graph opens on its beginning at a readable zoom, drawing only what is in view
+  // (fitting hundreds of nodes would draw them all, too small to read); Controls fit it on demand
+  const large = nodes.length > LARGE;
   return (
     <div className="topology" data-testid="topology">
       <ReactFlow
@@ -140,13 +146,14 @@ export function TopologyView({ topology, states, direction = "TB", onTask }: Top
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}
-        fitView
+        fitView={!large}
         fitViewOptions={{ padding: 0.1, maxZoom: 1 }}
+        defaultViewport={{ x: 12, y: 12, zoom: 0.85 }}
         minZoom={0.05}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}
-        onlyRenderVisibleElements={nodes.length > 200}
+        onlyRenderVisibleElements={large}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} size={1} />

@@ -33,17 +33,25 @@ export function secondsBetween(start: string | null | undefined, end?: string | 
   return Number.isNaN(from) || Number.isNaN(to) ? null : Math.max(0, (to - from) / 1000);
 }
 
+// one formatter each: toLocaleString() builds a new one on every call, which shows on pages
+// listing hundreds of task runs
+let dateFormat: Intl.DateTimeFormat | null = null;
+let timeFormat: Intl.DateTimeFormat | null = null;
+
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  if (Number.isNaN(date.getTime())) return iso;
+  dateFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+  return dateFormat.format(date);
 }
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleTimeString(undefined, { hour12: false }) + "." + String(date.getMilliseconds()).padStart(3, "0");
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  return timeFormat.format(date) + "." + String(date.getMilliseconds()).padStart(3, "0");
 }
 
 /** "3 min ago", "2 h ago", "yesterday"… */

@@ -1,11 +1,10 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
 import { TERMINAL_STATES, type Execution } from "../../api/types";
 import { ErrorBanner, FlowLink, Labels, Spinner, StateBadge } from "../../components/common";
 import { formatDate, formatIsoDuration, formatSeconds, secondsBetween } from "../../util/format";
 import { useDocumentTitle, useInterval } from "../../util/hooks";
-import { ExecutionTopology } from "../../topology/FlowTopology";
 import { GanttChart } from "./GanttChart";
 import { LogsPanel } from "./LogsPanel";
 import type { ExecutionContext, ExecutionTab } from "./tabs";
@@ -37,6 +36,9 @@ function Values({ title, values }: { title: string; values?: Record<string, unkn
   );
 }
 
+// @xyflow/react and dagre load with the first topology shown
+const ExecutionTopology = lazy(() => import("../../topology/FlowTopology").then((module) => ({ default: module.ExecutionTopology })));
+
 export const EXECUTION_TABS: ExecutionTab[] = [
   {
     id: "overview",
@@ -48,7 +50,11 @@ export const EXECUTION_TABS: ExecutionTab[] = [
   {
     id: "topology",
     label: "Topology",
-    render: ({ execution, showTaskLogs }) => <ExecutionTopology execution={execution} onTask={showTaskLogs} />,
+    render: ({ execution, showTaskLogs }) => (
+      <Suspense fallback={<Spinner label="Loading the topology…" />}>
+        <ExecutionTopology execution={execution} onTask={showTaskLogs} />
+      </Suspense>
+    ),
   },
   {
     id: "gantt",
