@@ -6,6 +6,8 @@ W3  1,000 executions of a 3-task flow submitted at once (concurrently, as API ca
     would be): executions per second.
 W10k  one execution of 10,000 task runs (a ForEach over 10,000 values): seconds to finish,
       and per task run.
+webhook  webhook calls -> executions created, over HTTP from a separate load process
+         (benchmarks/webhook.py): latency p50/p99/max and calls per second.
 
 Each runs on SQLite (a file in a temporary folder) and on PostgreSQL
 (LANNER_BENCH_DATABASE_URL or LANNER_TEST_DATABASE_URL, in a throwaway schema).
@@ -27,6 +29,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from benchmarks.webhook import bench_webhooks
 from lanner.engine.engine import Engine, EngineOptions
 from lanner.models.ids import new_id
 from lanner.models.state import State
@@ -186,11 +189,19 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--w3", type=int, default=1000)
     parser.add_argument("--large", type=int, default=10_000, help="task runs of W10k (0: skip it)")
+    parser.add_argument("--dbt", action=argparse.BooleanOptionalAction, default=True, help="dbt overhead (benchmarks/dbt.py)")
+    parser.add_argument("--webhook", type=int, default=5000, help="calls per webhook run (0: skip it; benchmarks/webhook.py)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     results: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
     for backend in backends:
         results[backend] = await bench_backend(backend, args.repeat, args.w3, args.large)
+    if args.dbt:
+        from benchmarks.dbt import bench_dbt
+
+        results["dbt"] = await bench_dbt()
+    if args.webhook:
+        results["webhook"] = await bench_webhooks(backends, args.webhook)
     print(json.dumps(results, indent=2))
 
 

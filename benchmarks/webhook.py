@@ -36,7 +36,7 @@ import httpx
 from lanner.models.ids import new_id
 from lanner.storage.sql import create_store
 
-__all__ = ["bench_webhook"]
+__all__ = ["bench_webhook", "bench_webhooks"]
 
 FLOW = """id: hook
 namespace: bench
@@ -151,6 +151,17 @@ async def bench_webhook(
     if created != 2 * (requests + warmup):
         raise RuntimeError(f"{2 * (requests + warmup)} webhook calls answered 200 but {created} executions exist")
     return {"closed_loop": saturated, f"at_{rate:g}_per_s": paced, "executions_created": created}
+
+
+async def bench_webhooks(backends: list[str], requests: int = 5000, rate: float = 1000) -> dict[str, Any]:
+    """``bench_webhook`` on each backend, with every component and with the API only."""
+    return {
+        backend: {
+            name: await bench_webhook(backend, components, requests, rate=rate)
+            for name, components in (("all_components", "all"), ("api_only", "api"))
+        }
+        for backend in backends
+    }
 
 
 # --------------------------------------------------------------------------- load process

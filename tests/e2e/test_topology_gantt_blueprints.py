@@ -10,6 +10,8 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
+from lanner.api.routes.blueprints import all_blueprints
+
 from .conftest import LiveServer
 
 Shot = Callable[[str], Awaitable[Path]]
@@ -130,7 +132,7 @@ tasks:
 async def test_a_blueprint_opens_in_the_editor_and_saves(page: Page, server: LiveServer, shot: Shot) -> None:
     await page.goto("/ui/blueprints")
     gallery = page.get_by_test_id("blueprints")
-    await expect(gallery.locator("article")).to_have_count(7)
+    await expect(gallery.locator("article")).to_have_count(len(all_blueprints()))
     await page.get_by_test_id("blueprint-search").fill("webhook")
     await expect(gallery.locator("article")).to_have_count(1)
     await page.get_by_test_id("blueprint-search").fill("")

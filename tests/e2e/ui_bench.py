@@ -45,7 +45,8 @@ BENCH_NAMESPACE = "bench.ui"
 def small_flow(index: int) -> tuple[str, str, str]:
     namespace = f"{BENCH_NAMESPACE}.team{index % 20:02d}"
     flow_id = f"flow_{index:05d}"
-    source = f"id: {flow_id}\nnamespace: {namespace}\ntasks:\n  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    task = "  - id: hello\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+    source = f"id: {flow_id}\nnamespace: {namespace}\ntasks:\n{task}"
     return namespace, flow_id, source
 
 
@@ -55,7 +56,9 @@ def large_flow(tasks: int) -> str:
     for group in range(max(1, tasks // 10)):
         lines.append(f"  - id: group_{group}\n    type: io.kestra.plugin.core.flow.Parallel\n    tasks:")
         for task in range(10):
-            lines.append(f"      - id: t_{group}_{task}\n        type: io.kestra.plugin.core.log.Log\n        message: '{group}.{task}'")
+            lines.append(
+                f"      - id: t_{group}_{task}\n        type: io.kestra.plugin.core.log.Log\n        message: '{group}.{task}'"
+            )
     lines.append("errors:\n  - id: alert\n    type: io.kestra.plugin.core.log.Log\n    message: failed")
     return "\n".join(lines) + "\n"
 

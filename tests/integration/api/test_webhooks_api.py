@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -131,3 +133,14 @@ async def test_webhook_latency_is_measured(server: LiveServer, client: httpx.Asy
     if metrics.status_code == 404:
         pytest.skip("no /metrics endpoint in this app")
     assert 'lanner_webhook_latency_seconds_count{status="200"} 1.0' in metrics.text
+
+
+async def test_concurrent_calls_each_start_their_own_execution(server: LiveServer, client: httpx.AsyncClient) -> None:
+    await server.engine.deploy(HOOKED)
+    answers = await asyncio.gather(*(client.post(f"{URL}/s3cr3t-key", json={"id": f"o-{n}"}) for n in range(20)))
+
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert sorted(answer.json()["inputs"]["order"] for answer in answers) == sorted(f"o-{n}" for n in range(20))
+    assert len({answer.json()["id"] for answer in answers}) == 20
+    listed = await client.get("/api/v1/executions/search", params={"flowId": "orders", "size": 50})
+    assert listed.json()["total"] == 20

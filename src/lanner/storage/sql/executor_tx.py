@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache, partial
 from types import TracebackType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import BindParameter
 
 from lanner.models.execution import Execution, TaskRun
@@ -84,88 +83,6 @@ _CLAIM = (
     .limit(bindparam("limit", type_=Integer()))
     .with_for_update(of=_e, skip_locked=True)
 )
-#: PostgreSQL: the claim and the consumption of the claimed executions' due messages in one
-#: statement (one round trip less per pass); user actions come back as a JSON array per row
-_DUE_CTE = select(_q.c.execution_id, func.min(_q.c.id).label("first")).where(_DUE).group_by(_q.c.execution_id).cte("due")
-_CLAIMED_CTE = (
-    select(_e.c.id, _DUE_CTE.c.first)
-    .join_from(_e, _DUE_CTE, _DUE_CTE.c.execution_id == _e.c.id)
-    .order_by(_DUE_CTE.c.first)
-    .limit(bindparam("limit", type_=Integer()))
-    .with_for_update(of=_e, skip_locked=True)
-    .cte("claimed")
-)
-_CONSUMED_CTE = (
-    delete(_q)
-    .where(_q.c.execution_id == _CLAIMED_CTE.c.id, _DUE)
-    .returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
-    .cte("consumed")
-)
-_ACTIONS = (
-    select(
-        func.coalesce(
-            func.json_agg(
-                aggregate_order_by(
-                    func.json_build_array(_CONSUMED_CTE.c.id, _CONSUMED_CTE.c.action, _CONSUMED_CTE.c.payload),
-                    _CONSUMED_CTE.c.id,
-                )
-            ),
-            text("'[]'::json"),
-            type_=JSON(),
-        )
-    )
-    .where(_CONSUMED_CTE.c.execution_id == _e.c.id, _CONSUMED_CTE.c.action.is_not(None))
-    .scalar_subquery()
-)
-#: (PostgreSQL runs a data-modifying WITH exactly once, to completion, whether read or not)
-_t = task_runs
-#: the claimed execution's task runs, ``data`` as stored text, in one JSON array (same snapshot)
-_RUNS = (
-    select(
-        func.coalesce(
-            func.json_agg(
-                aggregate_order_by(
-                    func.json_build_array(
-                        _t.c.id,
-                        _t.c.seq,
-                        _t.c.task_id,
-                        _t.c.parent_id,
-                        _t.c.value,
-                        _t.c.iteration,
-                        _t.c.state,
-                        cast(_t.c.data, Text),
-                    ),
-                    _t.c.seq,
-                )
-            ),
-            text("'[]'::json"),
-            type_=JSON(),
-        )
-    )
-    .where(_t.c.execution_id == _e.c.id)
-    .scalar_subquery()
-)
-_CLAIM_AND_CONSUME = (
-    select(_e, _ACTIONS.label("actions"), _RUNS.label("runs"))
-    .join_from(_e, _CLAIMED_CTE, _CLAIMED_CTE.c.id == _e.c.id)
-    .order_by(_CLAIMED_CTE.c.first)
-)
-
-
-class _RunRow(NamedTuple):
-    """A task run row as ``_RUNS`` returns it (the shape ``TaskRunCache.decode`` reads)."""
-
-    id: str
-    execution_id: str
-    seq: int
-    task_id: str
-    parent_id: str | None
-    value: str | None
-    iteration: int | None
-    state: str
-    data_text: str
-
-
 _UNTIL = bindparam("until", type_=_q.c.not_before.type)
 #: plain wake-ups of an execution moved to a later time (user actions stay due)
 _POSTPONE = (
@@ -235,10 +152,13 @@ def _attach_task_runs(conn: Connection, claimed: list[ClaimedExecution], cache: 
 def _claim(
     tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent], postponed: list[dict[str, Any]]
 ) -> list[ClaimedExecution]:
+    """Three statements, on purpose. On PostgreSQL (READ COMMITTED) a row locked with
+    ``FOR UPDATE`` comes back in its latest version, but any other read in the same statement
+    uses the snapshot taken when the statement began, which may predate the commit of the
+    executor that held the lock: task runs read there could miss the ones it just created
+    (and they would be created twice). Reading after the lock, in later statements, is safe."""
     if postponed:
         tx.conn.execute(_POSTPONE, postponed)
-    if tx.conn.dialect.name == "postgresql":
-        return _claim_in_one_statement(tx, limit, now, cache)
     rows = tx.conn.execute(_CLAIM, {"now": now, "limit": limit})
     claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in rows]
     if not claimed:
@@ -253,18 +173,6 @@ def _claim(
     _attach_task_runs(tx.conn, claimed, cache)
     for item in claimed:
         item.actions = [(action, payload) for _, action, payload in sorted(actions.get(item.execution.id, ()))]
-    return claimed
-
-
-def _claim_in_one_statement(tx: Tx, limit: int, now: datetime, cache: tuple[TaskRunCache, Lent]) -> list[ClaimedExecution]:
-    claimed: list[ClaimedExecution] = []
-    runs, lent = cache
-    for row in tx.conn.execute(_CLAIM_AND_CONSUME, {"now": now, "limit": limit}):
-        item = ClaimedExecution(codec.execution_from_row(row), [])
-        item.actions = [(action, payload or {}) for _, action, payload in row.actions]
-        execution_id = item.execution.id
-        item.task_runs = [runs.decode(_RunRow(values[0], execution_id, *values[1:]), lent) for values in row.runs]
-        claimed.append(item)
     return claimed
 
 
