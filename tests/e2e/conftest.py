@@ -13,15 +13,12 @@ are skipped locally and fail under CI.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from lanner.api.app import create_app
@@ -29,6 +26,8 @@ from lanner.api.ui import UI_DIR
 from lanner.engine.engine import Engine, EngineOptions
 from lanner.storage.files import LocalFileStorage
 from lanner.storage.sql import create_store
+
+from ..live_server import LiveServer, serve
 
 CHROMIUM = Path(os.environ.get("LANNER_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -52,24 +51,11 @@ def _missing(reason: str) -> None:
 
 
 @dataclass
-class LiveServer:
-    url: str
-    engine: Engine
-
-
-@dataclass
 class PageWatch:
     """What the page did that a test must not accept: script errors, requests to other hosts."""
 
     errors: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -90,24 +76,8 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
     if not (UI_DIR / "index.html").is_file():
         _missing(f"the web UI is not built ({UI_DIR}): run `make ui`")
-    port = _free_port()
-    config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not srv.started:
-        if task.done():
-            task.result()
-        if loop.time() > deadline:
-            raise AssertionError("test server did not start within 10 s")
-        await asyncio.sleep(0.01)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine)
-    finally:
-        srv.should_exit = True
-        srv.force_exit = True  # open event streams do not hold the shutdown
-        await task
+    async with serve(create_app(engine), engine) as live:
+        yield live
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from lanner.api.app import create_app
@@ -20,7 +19,7 @@ from lanner.cli.server_cmd import is_loopback
 from lanner.engine.engine import Engine
 from lanner.settings import Settings, load_settings
 
-from .conftest import LiveServer, _free_port
+from ...live_server import LiveServer, serve
 
 TOKEN = "t0ken-for-tests-0123456789"
 USER, PASSWORD = "ada", "lovelace-pw"
@@ -28,23 +27,8 @@ FLOW = "id: hello\nnamespace: company.team\ntasks:\n  - id: say\n    type: io.ke
 
 
 async def _serve(engine: Engine, settings: Settings) -> AsyncIterator[LiveServer]:
-    port = _free_port()
-    config = uvicorn.Config(create_app(engine, settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not srv.started:
-        if task.done():
-            task.result()
-        if loop.time() > deadline:
-            raise AssertionError("test server did not start within 10 s")
-        await asyncio.sleep(0.01)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine)
-    finally:
-        srv.should_exit = True
-        await task
+    async with serve(create_app(engine, settings), engine) as live:
+        yield live
 
 
 @pytest.fixture

@@ -3,20 +3,18 @@ describes every operation once."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.routing import APIRoute
 
 from lanner.api.app import create_app
 from lanner.engine.engine import Engine
 from lanner.settings import load_settings
 
-from .conftest import _free_port
+from ...live_server import serve
 
 PAUSING = """
 id: slow
@@ -38,22 +36,11 @@ async def tuned(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
     """A server whose settings come from ``LANNER_*`` variables: a 64-byte webhook body limit
     and webhooks that wait half a second at most."""
     settings = load_settings(environ={"LANNER_WEBHOOK_MAX_BODY": "64", "LANNER_WEBHOOK_WAIT_TIMEOUT": "0.5"})
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine, settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not server.started:
-        assert not task.done() and loop.time() < deadline, "test server did not start"
-        await asyncio.sleep(0.01)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        await task
+    async with (
+        serve(create_app(engine, settings), engine) as live,
+        httpx.AsyncClient(base_url=live.url, timeout=30) as client,
+    ):
+        yield client
 
 
 async def test_webhook_body_limit_comes_from_the_settings(engine: Engine, tuned: httpx.AsyncClient) -> None:
