@@ -8,6 +8,8 @@ W10k  one execution of 10,000 task runs (a ForEach over 10,000 values): seconds 
       and per task run.
 webhook  webhook calls -> executions created, over HTTP from a separate load process
          (benchmarks/webhook.py): latency p50/p99/max and calls per second.
+ui  time to interactive in headless Chromium of the flows page with 10,000 flows and of the
+    topology of a 500-task flow (tests/e2e/ui_bench.py; skipped without Chromium or a built UI).
 
 Each runs on SQLite (a file in a temporary folder) and on PostgreSQL
 (LANNER_BENCH_DATABASE_URL or LANNER_TEST_DATABASE_URL, in a throwaway schema).
@@ -191,6 +193,7 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--large", type=int, default=10_000, help="task runs of W10k (0: skip it)")
     parser.add_argument("--dbt", action=argparse.BooleanOptionalAction, default=True, help="dbt overhead (benchmarks/dbt.py)")
     parser.add_argument("--webhook", type=int, default=5000, help="calls per webhook run (0: skip it; benchmarks/webhook.py)")
+    parser.add_argument("--ui", action=argparse.BooleanOptionalAction, default=True, help="UI figures (tests/e2e/ui_bench.py)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
     results: dict[str, Any] = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
@@ -202,6 +205,13 @@ async def main(argv: list[str]) -> None:
         results["dbt"] = await bench_dbt()
     if args.webhook:
         results["webhook"] = await bench_webhooks(backends, args.webhook)
+    if args.ui:
+        try:
+            from tests.e2e.ui_bench import bench_ui
+        except ImportError as exc:  # playwright is a dev dependency
+            results["ui"] = {"skipped": f"the UI figures need playwright: {exc}"}
+        else:
+            results["ui"] = await bench_ui()
     print(json.dumps(results, indent=2))
 
 

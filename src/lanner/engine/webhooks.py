@@ -3,7 +3,7 @@
 The caller learns nothing about flows it does not hold the key of: an unknown namespace, an
 unknown flow, a wrong key, a disabled flow or trigger all give the same ``NOT_FOUND``. Keys
 are compared in constant time; a key written as an expression (``{{ secret('K') }}``) is
-rendered first.
+rendered first. Calls to one flow arriving together are answered in rounds (``WebhookStarter``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from lanner.errors import LannerError, NotFoundError
+from lanner.errors import LannerError, NotFoundError, StorageError
 from lanner.models.execution import Execution
 from lanner.storage.ports import TriggerCommit, TriggerState
 from lanner.triggers.core.webhook import Webhook
@@ -138,6 +138,7 @@ class WebhookStarter:
         return await pending.future
 
     async def _answer_waiting(self, flow: tuple[str, str], waiting: list[_Pending]) -> None:
+        batch: list[_Pending] = []
         try:
             while waiting:
                 batch = waiting[:_MAX_BATCH]
@@ -149,8 +150,8 @@ class WebhookStarter:
                         _settle(pending.future, exc)
         finally:
             del self._waiting[flow]
-            for pending in waiting:  # cancelled (the server stops)
-                _settle(pending.future, ConnectionError("the server is stopping"))
+            for pending in [*batch, *waiting]:  # left unanswered only when the server stops
+                _settle(pending.future, StorageError("the server is stopping; try again"))
 
 
 def _settle(future: asyncio.Future[WebhookCall], outcome: WebhookCall | BaseException) -> None:
