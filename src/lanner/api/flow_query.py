@@ -11,35 +11,20 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import Request
 
 from lanner.api.errors import invalid_request
 from lanner.flows.source import load_yaml
-from lanner.storage.ports import Store, StoredFlow
+from lanner.storage.ports import FLOW_SORT_FIELDS, FLOW_TEXT_OPERATIONS, FlowSearch, Page, Store, StoredFlow
 
-__all__ = ["FlowQuery", "parse_flow_query", "parse_sort", "select_flows", "sort_flows"]
+__all__ = ["FlowQuery", "flow_search", "parse_flow_query", "parse_sort", "search_page", "select_flows"]
 
 _FILTER = re.compile(r"^filters\[(\w+)\]\[(\w+)\](?:\[([^\]]*)\])?$")
-_TEXT_OPERATIONS: dict[str, Callable[[str, str], bool]] = {
-    "EQUALS": lambda have, want: have == want,
-    "NOT_EQUALS": lambda have, want: have != want,
-    "CONTAINS": lambda have, want: want.lower() in have.lower(),
-    "STARTS_WITH": lambda have, want: have.startswith(want),
-    "ENDS_WITH": lambda have, want: have.endswith(want),
-    "PREFIX": lambda have, want: have == want or have.startswith(want + "."),
-}
-_SORT_FIELDS: dict[str, Callable[[StoredFlow], Any]] = {
-    "id": lambda f: f.id,
-    "namespace": lambda f: f.namespace,
-    "revision": lambda f: f.revision,
-    "updated": lambda f: f.updated or datetime.min.replace(tzinfo=UTC),
-}
 
 
 @dataclass
@@ -68,8 +53,10 @@ def parse_flow_query(request: Request, q: str | None, namespace: str | None, lab
         if field_name in ("q", "query"):
             query.text = value or None
         elif field_name in ("namespace", "flowId", "id"):
-            if operation not in _TEXT_OPERATIONS:
-                raise invalid_request(("query", name), f"unknown operation {operation}; use one of {', '.join(_TEXT_OPERATIONS)}")
+            if operation not in FLOW_TEXT_OPERATIONS:
+                raise invalid_request(
+                    ("query", name), f"unknown operation {operation}; use one of {', '.join(FLOW_TEXT_OPERATIONS)}"
+                )
             target = query.namespace if field_name == "namespace" else query.flow_id
             target.append((operation, value))
         elif field_name == "labels":
@@ -94,45 +81,52 @@ def parse_sort(sort: Sequence[str] | None) -> list[tuple[str, bool]]:
     for index, item in enumerate(sort or ()):
         name, _, direction = item.partition(":")
         direction = direction.lower() or "asc"
-        if name not in _SORT_FIELDS or direction not in ("asc", "desc"):
+        if name not in FLOW_SORT_FIELDS or direction not in ("asc", "desc"):
             raise invalid_request(
                 ("query", "sort", index),
-                f"expected FIELD:asc or FIELD:desc with FIELD one of {', '.join(_SORT_FIELDS)}, got {item!r}",
+                f"expected FIELD:asc or FIELD:desc with FIELD one of {', '.join(FLOW_SORT_FIELDS)}, got {item!r}",
             )
         keys.append((name, direction == "desc"))
     return keys
 
 
+def flow_search(query: FlowQuery, sort: Sequence[tuple[str, bool]] = (), page: int = 1, size: int | None = None) -> FlowSearch:
+    """The store's search for ``query``: one page of ``size`` flows (every match for None)."""
+    return FlowSearch(text=query.text, namespace=query.namespace, flow_id=query.flow_id, sort=sort, page=page, size=size)
+
+
+async def search_page(store: Store, query: FlowQuery, sort: Sequence[tuple[str, bool]], page: int, size: int) -> Page:
+    """One page of the flows matching ``query`` and their count. Without labels, the database
+    pages; labels live in the YAML source, so with them the other conditions narrow the flows
+    read and only those sources are parsed."""
+    if not query.labels:
+        return await store.search_flows(flow_search(query, sort, page, size))
+    found = (await store.search_flows(flow_search(query, sort))).results
+    matching = [flow for flow in found if _has_labels(flow, query.labels)]
+    start = (page - 1) * size
+    return Page(matching[start : start + size], len(matching))
+
+
 async def select_flows(store: Store, query: FlowQuery) -> list[StoredFlow]:
     """The latest live revision of each flow matching ``query``, by namespace then id."""
-    prefix = next((value for op, value in query.namespace if op == "PREFIX"), None)
-    found = []
-    for flow in await store.list_flows(prefix):
-        if query.text and query.text.lower() not in f"{flow.namespace}.{flow.id}".lower():
-            continue
-        if not all(_TEXT_OPERATIONS[op](flow.namespace, value) for op, value in query.namespace):
-            continue
-        if not all(_TEXT_OPERATIONS[op](flow.id, value) for op, value in query.flow_id):
-            continue
-        if query.labels and not _has_labels(flow, query.labels):
-            continue
-        found.append(flow)
-    return found
+    found = (await store.search_flows(flow_search(query))).results
+    return [flow for flow in found if not query.labels or _has_labels(flow, query.labels)]
 
 
 def _has_labels(flow: StoredFlow, wanted: Mapping[str, str]) -> bool:
-    data = load_yaml(flow.source).data
+    if "labels" not in flow.source:  # no need to parse a flow without them
+        return False
+    labels = _labels(flow.source)
+    return all(key in labels and labels[key] == value for key, value in wanted.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _labels(source: str) -> Mapping[object, str]:
+    """The labels of a flow source as text (a revision's source never changes: kept per text)."""
+    data = load_yaml(source).data
     labels = data.get("labels") if isinstance(data, Mapping) else None
     if isinstance(labels, list):
         labels = {item.get("key"): item.get("value") for item in labels if isinstance(item, Mapping)}
     if not isinstance(labels, Mapping):
-        return False
-    return all(key in labels and str(labels[key]) == value for key, value in wanted.items())
-
-
-def sort_flows(flows: list[StoredFlow], keys: Sequence[tuple[str, bool]]) -> list[StoredFlow]:
-    """Stable sorts, last key first, so the first key decides."""
-    ordered = list(flows)
-    for name, descending in reversed(keys):
-        ordered.sort(key=_SORT_FIELDS[name], reverse=descending)
-    return ordered
+        return {}
+    return {key: str(value) for key, value in labels.items()}

@@ -8,6 +8,7 @@ point into the text the client sent; the flow itself is stored without them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -135,13 +136,8 @@ def mismatch_issue(document: YamlDocument, key: str, found: str, expected: str, 
 def flow_json(stored: StoredFlow, *, source: bool = False) -> dict[str, Any]:
     """The flow as Kestra's API shows it: the properties as written, ``labels`` as a list of
     ``{key, value}``, plus ``revision``, ``deleted``, ``updated`` and (``source``) the YAML."""
-    data = load_yaml(stored.source).data
-    properties = dict(data) if isinstance(data, Mapping) else {}
-    labels = properties.get("labels")
-    if isinstance(labels, Mapping):
-        properties["labels"] = [{"key": str(k), "value": v} for k, v in labels.items()]
     result: dict[str, Any] = {"id": stored.id, "namespace": stored.namespace, "revision": stored.revision}
-    result.update({key: _json_safe(value) for key, value in properties.items() if key not in result})
+    result.update({key: value for key, value in _properties(stored.source).items() if key not in result})
     result["revision"] = stored.revision
     result.setdefault("disabled", False)
     result["deleted"] = stored.deleted
@@ -150,6 +146,19 @@ def flow_json(stored: StoredFlow, *, source: bool = False) -> dict[str, Any]:
     if source:
         result["source"] = stored.source
     return result
+
+
+@functools.lru_cache(maxsize=256)
+def _properties(source: str) -> Mapping[str, Any]:
+    """The JSON properties of a flow source. A revision's source never changes and parsing a
+    large flow takes a good part of a second, so the answer is kept per source text (shared:
+    callers copy before changing anything)."""
+    data = load_yaml(source).data
+    properties = dict(data) if isinstance(data, Mapping) else {}
+    labels = properties.get("labels")
+    if isinstance(labels, Mapping):
+        properties["labels"] = [{"key": str(k), "value": v} for k, v in labels.items()]
+    return {key: _json_safe(value) for key, value in properties.items()}
 
 
 def _json_safe(value: Any) -> Any:

@@ -25,11 +25,15 @@ from lanner.models.state import State
 
 __all__ = [
     "EXECUTION_SORT_FIELDS",
+    "FLOW_SORT_FIELDS",
+    "FLOW_TEXT_OPERATIONS",
     "ClaimedExecution",
     "ExecutionQuery",
     "ExecutorTx",
     "FinishedAttempt",
     "FlowChanges",
+    "FlowSearch",
+    "LatestExecution",
     "JobResult",
     "KVEntry",
     "LogPurge",
@@ -153,6 +157,39 @@ class ExecutionQuery:
 class Page:
     results: list[Any] = field(default_factory=list)
     total: int = 0
+
+
+#: what flows can be sorted by (``FlowSearch.sort``)
+FLOW_SORT_FIELDS = ("id", "namespace", "revision", "updated")
+#: how ``FlowSearch.namespace`` and ``FlowSearch.flow_id`` compare (CONTAINS ignores case)
+FLOW_TEXT_OPERATIONS = ("EQUALS", "NOT_EQUALS", "CONTAINS", "STARTS_WITH", "ENDS_WITH", "PREFIX")
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSearch:
+    """Latest live revisions of flows; every condition must hold."""
+
+    #: case-insensitive text found in ``namespace.id``
+    text: str | None = None
+    #: (operation of ``FLOW_TEXT_OPERATIONS``, value) conditions; PREFIX: the namespace and the ones below it
+    namespace: Sequence[tuple[str, str]] = ()
+    flow_id: Sequence[tuple[str, str]] = ()
+    #: (field of ``FLOW_SORT_FIELDS``, descending) pairs, then namespace and id
+    sort: Sequence[tuple[str, bool]] = ()
+    page: int = 1
+    #: flows per page; None: every match
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LatestExecution:
+    """The most recently created execution of a flow."""
+
+    id: str
+    namespace: str
+    flow_id: str
+    state: State
+    created: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +362,18 @@ class Store(Protocol):
     async def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> StoredFlow | None: ...
     async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]: ...
     async def flow_revisions(self, namespace: str, flow_id: str) -> list[StoredFlow]: ...
+    async def search_flows(self, query: FlowSearch) -> Page:
+        """One page of ``StoredFlow`` matching ``query`` and how many match in all."""
+        ...
+
+    async def flow_namespaces(self) -> list[str]:
+        """The namespaces holding at least one live flow, sorted."""
+        ...
+
+    async def latest_executions(self, flows: Sequence[tuple[str, str]]) -> list[LatestExecution]:
+        """The newest execution of each ``(namespace, flow_id)`` that has one."""
+        ...
+
     async def delete_flow(self, namespace: str, flow_id: str) -> bool: ...
     async def save_flows(self, flows: Sequence[tuple[str, str, str]], *, prune: str | None = None) -> FlowChanges:
         """Save ``(namespace, id, source)`` flows in one transaction, all or nothing; with

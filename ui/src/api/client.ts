@@ -6,6 +6,7 @@ import type {
   Execution,
   Flow,
   Issue,
+  LastExecution,
   LogEntry,
   Page,
   PluginDoc,
@@ -132,6 +133,8 @@ export const api = {
   // executions
   searchExecutions: (search: ExecutionSearch, signal?: AbortSignal) =>
     request<Page<Execution>>("/executions/search", { query: { ...search }, signal }),
+  latestExecutions: (flows: { namespace: string; id: string }[], signal?: AbortSignal) =>
+    request<LastExecution[]>("/executions/latest", { method: "POST", ...json(flows), signal }),
   getExecution: (id: string) => request<Execution>(`/executions/${seg(id)}`),
   createExecution: (namespace: string, id: string, inputs: FormData, labels: string[] = []) =>
     request<Execution>(`/executions/${seg(namespace)}/${seg(id)}`, { method: "POST", body: inputs, query: { labels } }),

@@ -107,6 +107,15 @@ export interface TaskRun {
   state: State;
 }
 
+/** The newest execution of a flow (``POST /executions/latest``). */
+export interface LastExecution {
+  id: string;
+  namespace: string;
+  flowId: string;
+  startDate: string;
+  status: StateType;
+}
+
 export interface Execution {
   id: string;
   namespace: string;

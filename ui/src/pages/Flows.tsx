@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api } from "../api/client";
-import type { Execution, Flow } from "../api/types";
+import type { Flow, LastExecution } from "../api/types";
 import {
   Empty,
   ErrorBanner,
@@ -22,25 +22,25 @@ function shortType(type: unknown): string {
   return typeof type === "string" ? type.split(".").pop() ?? type : "?";
 }
 
-/** The latest execution of each listed flow, asked for once the page is shown. */
-function useLastExecutions(flows: Flow[] | undefined): Record<string, Execution | null> {
-  const [found, setFound] = useState<Record<string, Execution | null>>({});
+/** The latest execution of each listed flow, asked for in one request once the page is shown
+ * (``null``: never run). */
+function useLastExecutions(flows: Flow[] | undefined): Record<string, LastExecution | null> {
+  const [found, setFound] = useState<Record<string, LastExecution | null>>({});
   useEffect(() => {
     if (!flows?.length) return;
     const controller = new AbortController();
-    for (const flow of flows) {
-      const key = `${flow.namespace}/${flow.id}`;
-      api
-        .searchExecutions(
-          { namespace: flow.namespace, flowId: flow.id, size: 5, sort: ["state.startDate:desc"] },
-          controller.signal,
-        )
-        .then((page) => {
-          const last = page.results.find((execution) => execution.namespace === flow.namespace) ?? null;
-          setFound((current) => ({ ...current, [key]: last }));
-        })
-        .catch(() => undefined);
-    }
+    api
+      .latestExecutions(
+        flows.map((flow) => ({ namespace: flow.namespace, id: flow.id })),
+        controller.signal,
+      )
+      .then((latest) => {
+        const next: Record<string, LastExecution | null> = {};
+        for (const flow of flows) next[`${flow.namespace}/${flow.id}`] = null;
+        for (const execution of latest) next[`${execution.namespace}/${execution.flowId}`] = execution;
+        setFound(next);
+      })
+      .catch(() => undefined);
     return () => controller.abort();
   }, [flows]);
   return found;
@@ -201,9 +201,9 @@ export function FlowsPage() {
                       <td>
                         {execution ? (
                           <span className="row-gap">
-                            <StateBadge state={execution.state.current} />
+                            <StateBadge state={execution.status} />
                             <Link to={executionPath(execution)} className="small muted">
-                              {relativeTime(execution.state.startDate)}
+                              {relativeTime(execution.startDate)}
                             </Link>
                           </span>
                         ) : execution === null ? (

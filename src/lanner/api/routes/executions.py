@@ -14,8 +14,9 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlparse
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, Field
 
 from lanner.api.deps import engine_of
 from lanner.api.execution_search import SearchParams, execution_query
@@ -247,3 +248,33 @@ async def _wait(request: Request, engine: Engine, execution_id: str) -> Any:
         except TimeoutError:
             if await request.is_disconnected():
                 raise ConflictError(f"the client left before execution {execution_id} ended") from None
+
+
+# --------------------------------------------------------------------------- latest of several flows
+
+
+class FlowRef(BaseModel):
+    """A flow, by namespace and id."""
+
+    namespace: str = Field(description="The flow's namespace.")
+    id: str = Field(description="The flow's id.")
+
+
+@router.post("/executions/latest", summary="Get the latest execution of each of several flows")
+async def latest_executions(
+    request: Request,
+    flows: Annotated[list[FlowRef], Body(max_length=1000, description="The flows, at most 1000.")],
+) -> list[dict[str, Any]]:
+    """The newest execution of each given flow that has run (flows never run are left out):
+    ``id``, ``namespace``, ``flowId``, ``startDate`` and ``status``."""
+    found = await engine_of(request).store.latest_executions([(flow.namespace, flow.id) for flow in flows])
+    return [
+        {
+            "id": latest.id,
+            "namespace": latest.namespace,
+            "flowId": latest.flow_id,
+            "startDate": latest.created.isoformat().replace("+00:00", "Z"),
+            "status": latest.state.value,
+        }
+        for latest in found
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 
 from lanner.api.deps import engine_of
-from lanner.api.flow_query import parse_flow_query, parse_sort, select_flows, sort_flows
+from lanner.api.flow_query import parse_flow_query, parse_sort, search_page
 from lanner.api.flow_sources import YAML_BODY, YamlDocument, flow_json, mismatch_issue, parse_document, split_documents, yaml_body
 from lanner.api.routes import flow_bulk
 from lanner.errors import ConflictError, FlowValidationError, Issue, NotFoundError
@@ -33,10 +33,8 @@ async def search_flows(
 ) -> dict[str, Any]:
     """Flows matching the filters (latest revisions, deleted flows left out), one page of them."""
     query = parse_flow_query(request, q, namespace, labels)
-    keys = parse_sort(sort)
-    found = sort_flows(await select_flows(engine_of(request).store, query), keys)
-    start = (page - 1) * size
-    return {"results": [flow_json(flow) for flow in found[start : start + size]], "total": len(found)}
+    found = await search_page(engine_of(request).store, query, parse_sort(sort), page, size)
+    return {"results": [flow_json(flow) for flow in found.results], "total": found.total}
 
 
 @router.get("/flows/distinct-namespaces", summary="List the namespaces holding flows")
@@ -44,7 +42,7 @@ async def list_distinct_namespaces(
     request: Request, q: str | None = Query(None, description="Text found in the namespace.")
 ) -> list[str]:
     """Namespaces holding at least one flow."""
-    namespaces = sorted({flow.namespace for flow in await engine_of(request).store.list_flows()})
+    namespaces = await engine_of(request).store.flow_namespaces()
     return [ns for ns in namespaces if not q or q.lower() in ns.lower()]
 
 

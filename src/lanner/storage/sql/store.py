@@ -23,8 +23,10 @@ from lanner.storage.ports import (
     ExecutionQuery,
     FinishedAttempt,
     FlowChanges,
+    FlowSearch,
     JobResult,
     KVEntry,
+    LatestExecution,
     LogPurge,
     Page,
     PurgedExecution,
@@ -36,7 +38,7 @@ from lanner.storage.ports import (
     TriggerState,
     WorkerJob,
 )
-from lanner.storage.sql import codec, finish, jobs, purge
+from lanner.storage.sql import codec, finish, flow_search, jobs, purge
 from lanner.storage.sql import triggers as trigger_sql
 from lanner.storage.sql.database import Clock, Database, Tx, parse_url
 from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_execution, upsert_statement
@@ -209,6 +211,15 @@ class SqlStore:
     async def flow_revisions(self, namespace: str, flow_id: str) -> list[StoredFlow]:
         query = select(flows).where(flows.c.namespace == namespace, flows.c.id == flow_id).order_by(flows.c.revision)
         return await self._db.read(lambda conn: [codec.flow_from_row(row) for row in conn.execute(query)])
+
+    async def search_flows(self, query: FlowSearch) -> Page:
+        return await self._db.read(lambda conn: flow_search.search_flows(conn, query))
+
+    async def flow_namespaces(self) -> list[str]:
+        return await self._db.read(flow_search.flow_namespaces)
+
+    async def latest_executions(self, flows: Sequence[tuple[str, str]]) -> list[LatestExecution]:
+        return await self._db.read(lambda conn: flow_search.latest_executions(conn, flows))
 
     async def delete_flow(self, namespace: str, flow_id: str) -> bool:
         """Mark the latest revision deleted; saving the flow again starts a new revision."""
