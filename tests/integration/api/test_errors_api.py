@@ -6,12 +6,10 @@ served by uvicorn over real HTTP.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -28,7 +26,7 @@ from lanner.errors import (
     StorageError,
 )
 
-from .conftest import _free_port
+from ...live_server import serve
 
 _RAISED: dict[str, Exception] = {
     "flow": FlowValidationError([Issue("must not be empty", path="tasks", line=3, column=8, hint="add a task")]),
@@ -61,21 +59,11 @@ def _with_raising_routes(app: FastAPI) -> FastAPI:
 
 @pytest.fixture
 async def error_client(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
-    port = _free_port()
-    app = _with_raising_routes(create_app(engine))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="off"))
-    task = asyncio.create_task(srv.serve())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not srv.started:
-        assert not task.done() and loop.time() < deadline, "test server did not start"
-        await asyncio.sleep(0.01)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            yield http
-    finally:
-        srv.should_exit = True
-        await task
+    async with (
+        serve(_with_raising_routes(create_app(engine)), engine) as live,
+        httpx.AsyncClient(base_url=live.url, timeout=30) as http,
+    ):
+        yield http
 
 
 async def test_lanner_errors_map_to_status_codes_with_located_issues(error_client: httpx.AsyncClient) -> None:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -20,7 +19,7 @@ from lanner.engine.engine import Engine
 from lanner.settings import load_settings
 from lanner.storage.namespace_files import NamespaceFiles
 
-from ..api.conftest import LiveServer, _free_port
+from ...live_server import LiveServer, serve
 
 TOKEN = "plan-apply-token-0123456789"
 
@@ -57,22 +56,8 @@ pluginDefaults:
 async def server(engine: Engine) -> AsyncIterator[LiveServer]:
     """The API with an API token required, as LANNER_AUTH_TOKENS would configure it."""
     settings = load_settings(environ={"LANNER_AUTH_TOKENS": TOKEN})
-    port = _free_port()
-    config = uvicorn.Config(create_app(engine, settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    task = asyncio.create_task(srv.serve())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while not srv.started:
-        if task.done():
-            task.result()
-        assert loop.time() < deadline, "test server did not start within 10 s"
-        await asyncio.sleep(0.01)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine)
-    finally:
-        srv.should_exit = True
-        await task
+    async with serve(create_app(engine, settings), engine) as live:
+        yield live
 
 
 @pytest.fixture

@@ -89,7 +89,8 @@ tasks:
 
 async def test_flow_retry_can_create_new_executions(harness: Harness, tmp_path: Path) -> None:
     marker = tmp_path / "count"
-    first = await harness.start(f"""
+    first = await harness.start(
+        f"""
 id: retried
 namespace: test.engine
 labels:
@@ -107,7 +108,9 @@ tasks:
     type: io.kestra.plugin.scripts.shell.Commands
     commands:
       - n=$(( $(cat {marker} 2>/dev/null || echo 0) + 1 )); echo $n > {marker}; test $n -ge 3
-""", {"who": "me"})
+""",
+        {"who": "me"},
+    )
     failed = await harness.wait(first.id)
     assert failed.state == State.FAILED
     assert len(failed.run("flaky").attempts) == 1  # not retried inside the execution
