@@ -27,9 +27,7 @@ from lanner.tasks.scripts import ScriptResult, ScriptTask, Workspace, process_en
 from lanner.tasks.scripts.files import (
     RESERVED_PREFIX,
     collect_output_files,
-    input_file_map,
     localize_storage_uris,
-    write_input_files,
 )
 
 __all__ = ["DbtTask", "ManifestKey"]
@@ -102,11 +100,8 @@ class DbtTask(ScriptTask):
     async def run(self, ctx: RunContext) -> Output:
         if self.containerImage or self.docker:
             ctx.logger.warning("containerImage is ignored: dbt runs as a local process of the worker")
-        workspace = await self._workspace(ctx)
+        workspace, patterns = await self.prepare(ctx)
         work_dir = workspace.working_dir
-        await self._copy_namespace_files(ctx, work_dir)
-        patterns = [str(p) for p in await ctx.render(list(self.outputFiles or []))]
-        await write_input_files(ctx, work_dir, input_file_map(await self.render(ctx, self.inputFiles, workspace)))
         await self._write_profiles(ctx, workspace)
         project_dir = await self._project_dir(ctx, workspace)
         if self.loadManifest is not None:

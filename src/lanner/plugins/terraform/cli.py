@@ -19,9 +19,7 @@ from lanner.tasks.scripts import ScriptResult, ScriptTask, Stream, Workspace, fa
 from lanner.tasks.scripts.files import (
     RESERVED_PREFIX,
     collect_output_files,
-    input_file_map,
     localize_storage_uris,
-    write_input_files,
 )
 from lanner.tasks.scripts.runner import run_process
 
@@ -81,11 +79,8 @@ class TerraformCLI(ScriptTask):
     async def run(self, ctx: RunContext) -> Output:
         if self.containerImage or self.docker:
             ctx.logger.warning("containerImage is ignored: terraform runs as a local process of the worker")
-        workspace = await self._workspace(ctx)
+        workspace, patterns = await self.prepare(ctx)
         work_dir = workspace.working_dir
-        await self._copy_namespace_files(ctx, work_dir)
-        patterns = [str(p) for p in await ctx.render(list(self.outputFiles or []))]
-        await write_input_files(ctx, work_dir, input_file_map(await self.render(ctx, self.inputFiles, workspace)))
         before = [str(c) for c in await self.render(ctx, list(self.beforeCommands or []), workspace)]
         commands = [str(c) for c in await self.render(ctx, list(self.commands), workspace)]
         localized = await localize_storage_uris(ctx, work_dir, [*before, *commands])

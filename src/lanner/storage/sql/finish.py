@@ -136,20 +136,14 @@ def _params(job: WorkerJob, result: JobResult, now: datetime) -> dict[str, Any]:
 
 
 def finish_job(tx: Tx, dialect: str, job: WorkerJob, result: JobResult, entries: Sequence[LogEntry], now: datetime) -> bool:
-    """The general path; False (and the transaction aborted) if the job is no longer ours."""
-    retrying = result.state is State.RETRYING
-    params = _params(job, result, now)
+    """The general path (labels too); False (and the transaction aborted) if the job is no longer ours."""
     if result.labels:
         # First, as the executor does: executions are locked before jobs and task runs.
         tx.conn.execute(_merge_labels(dialect), {"execution": job.execution_id, "labels_json": codec.dumps(result.labels)})
-    if tx.conn.execute(_release(retrying), params).first() is None:
+    (accepted,) = finish_jobs(tx, dialect, [FinishedAttempt(job, result, entries)], now)
+    if not accepted:
         tx.abort()
-        return False
-    tx.conn.execute(_finish_task_run(dialect), params)
-    insert_logs(tx, entries)
-    tx.conn.execute(_INSERT_MESSAGE, {"execution_id": job.execution_id})
-    _signal(tx, retrying)
-    return True
+    return accepted
 
 
 def one_statement_possible(dialect: str, result: JobResult) -> bool:

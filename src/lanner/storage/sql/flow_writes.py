@@ -17,13 +17,13 @@ from lanner.storage.sql import codec
 from lanner.storage.sql.database import Tx
 from lanner.storage.sql.schema import flows
 
-__all__ = ["save_flows"]
+__all__ = ["save_flow", "save_flows"]
 
 
 def save_flows(tx: Tx, items: Sequence[tuple[str, str, str]], prune: str | None, now: datetime) -> FlowChanges:
     """Save ``(namespace, id, source)`` items; with ``prune``, delete the other live flows of
     that namespace (``""``: of every namespace)."""
-    saved = [_save(tx, namespace, flow_id, source, now) for namespace, flow_id, source in items]
+    saved = [save_flow(tx, namespace, flow_id, source, now) for namespace, flow_id, source in items]
     deleted: list[StoredFlow] = []
     if prune is not None:
         kept = {(namespace, flow_id) for namespace, flow_id, _ in items}
@@ -39,7 +39,8 @@ def save_flows(tx: Tx, items: Sequence[tuple[str, str, str]], prune: str | None,
     return FlowChanges(saved=saved, deleted=deleted)
 
 
-def _save(tx: Tx, namespace: str, flow_id: str, source: str, now: datetime) -> StoredFlow:
+def save_flow(tx: Tx, namespace: str, flow_id: str, source: str, now: datetime) -> StoredFlow:
+    """A new revision of the flow, or the latest one if its source is the same (no new revision)."""
     latest = tx.conn.execute(
         select(flows)
         .where(flows.c.namespace == namespace, flows.c.id == flow_id)

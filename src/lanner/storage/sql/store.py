@@ -38,7 +38,7 @@ from lanner.storage.ports import (
     TriggerState,
     WorkerJob,
 )
-from lanner.storage.sql import codec, finish, flow_search, jobs, purge
+from lanner.storage.sql import codec, finish, flow_search, flow_writes, jobs, purge
 from lanner.storage.sql import triggers as trigger_sql
 from lanner.storage.sql.database import Clock, Database, Tx, parse_url
 from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_execution, upsert_statement
@@ -150,33 +150,9 @@ class SqlStore:
     # flows
 
     async def save_flow(self, namespace: str, flow_id: str, source: str) -> StoredFlow:
-        now = self.clock()
-
-        def save(tx: Tx) -> StoredFlow:
-            latest = tx.conn.execute(
-                select(flows)
-                .where(flows.c.namespace == namespace, flows.c.id == flow_id)
-                .order_by(flows.c.revision.desc())
-                .limit(1)
-                .with_for_update()
-            ).first()
-            if latest is not None and not latest.deleted and latest.source == source:
-                return codec.flow_from_row(latest)
-            saved = StoredFlow(namespace, flow_id, (latest.revision if latest else 0) + 1, source, False, now)
-            tx.conn.execute(
-                insert(flows),
-                {
-                    "namespace": namespace,
-                    "id": flow_id,
-                    "revision": saved.revision,
-                    "source": source,
-                    "deleted": False,
-                    "updated": now,
-                },
-            )
-            return saved
-
-        return await self._db.write(save)
+        return await self._db.write(
+            partial(flow_writes.save_flow, namespace=namespace, flow_id=flow_id, source=source, now=self.clock())
+        )
 
     async def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> StoredFlow | None:
         """The given revision (even a deleted one), or the latest unless the flow is deleted."""

@@ -153,14 +153,7 @@ class ScriptTask(RunnableTask):
     async def run(self, ctx: RunContext) -> Output:
         if self.containerImage or self.docker:
             ctx.logger.debug("containerImage and docker are ignored: commands run as local processes")
-        workspace = await self._workspace(ctx)
-        await self._copy_namespace_files(ctx, workspace.working_dir)
-        patterns = [str(p) for p in await ctx.render(list(self.outputFiles or []))]
-        workspace.variables["outputFiles"] = {
-            name: str(workspace.working_dir / name) for name in patterns if not any(c in name for c in _GLOB_CHARS)
-        }
-        files = input_file_map(await self.render(ctx, self.inputFiles, workspace))
-        await write_input_files(ctx, workspace.working_dir, files)
+        workspace, patterns = await self.prepare(ctx)
         interpreter = [str(part) for part in await self.render(ctx, list(self.interpreter), workspace)]
         before = [str(c) for c in await self.render(ctx, list(self.beforeCommands or []), workspace)]
         commands = await self.script_commands(ctx, workspace)
@@ -197,6 +190,19 @@ class ScriptTask(RunnableTask):
         if self.warningOnStdErr and result.stderr_lines:
             ctx.warn(f"the commands wrote {result.stderr_lines} line(s) to standard error")
         return {"vars": result.vars, "exitCode": result.exit_code, "outputFiles": output_files}
+
+    async def prepare(self, ctx: RunContext) -> tuple[Workspace, list[str]]:
+        """The attempt's working directory with the namespace and input files in place, and the
+        rendered ``outputFiles`` patterns (tasks built on scripts, such as dbt, start here)."""
+        workspace = await self._workspace(ctx)
+        await self._copy_namespace_files(ctx, workspace.working_dir)
+        patterns = [str(p) for p in await ctx.render(list(self.outputFiles or []))]
+        workspace.variables["outputFiles"] = {
+            name: str(workspace.working_dir / name) for name in patterns if not any(c in name for c in _GLOB_CHARS)
+        }
+        files = input_file_map(await self.render(ctx, self.inputFiles, workspace))
+        await write_input_files(ctx, workspace.working_dir, files)
+        return workspace, patterns
 
     async def _workspace(self, ctx: RunContext) -> Workspace:
         working_dir = await ctx.working_dir()
