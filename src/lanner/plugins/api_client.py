@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from lanner.errors import TaskFailure
 from lanner.tasks.context import RunContext
-from lanner.tasks.core._http_options import HttpOptions, build_client
+from lanner.tasks.core.http_options import HttpOptions, build_client
 
 __all__ = ["ApiClient", "ApiError", "api_failure", "poll", "render_bool", "render_duration", "render_text"]
 

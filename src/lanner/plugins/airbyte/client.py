@@ -18,7 +18,7 @@ from lanner.errors import TaskFailure
 from lanner.plugins.api_client import ApiClient, render_duration, render_text
 from lanner.tasks.base import RunnableTask
 from lanner.tasks.context import RunContext
-from lanner.tasks.core._http_options import HttpOptions
+from lanner.tasks.core.http_options import HttpOptions
 
 __all__ = ["CLOUD_URL", "AirbyteCloudConnection", "AirbyteConnection", "ApplicationCredentials"]
 

@@ -16,7 +16,7 @@ from lanner.errors import TaskFailure
 from lanner.plugins.api_client import ApiClient, poll, render_bool, render_duration, render_text
 from lanner.tasks.base import Output, RunnableTask
 from lanner.tasks.context import RunContext
-from lanner.tasks.core._http_options import HttpOptions
+from lanner.tasks.core.http_options import HttpOptions
 
 __all__ = ["Sync"]
 

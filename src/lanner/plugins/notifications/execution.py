@@ -19,7 +19,7 @@ from lanner.plugins.notifications.summary import ExecutionSummary, discord_messa
 from lanner.plugins.notifications.webhook import post_json
 from lanner.tasks.base import Output, RunnableTask
 from lanner.tasks.context import RunContext
-from lanner.tasks.core._http_options import HttpOptions
+from lanner.tasks.core.http_options import HttpOptions
 
 __all__ = ["DiscordExecution", "SlackExecution", "TeamsExecution"]
 

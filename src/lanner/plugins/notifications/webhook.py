@@ -18,7 +18,7 @@ from lanner.errors import TaskFailure
 from lanner.plugins.api_client import api_failure, render_text
 from lanner.tasks.base import Output, RunnableTask
 from lanner.tasks.context import RunContext
-from lanner.tasks.core._http_options import HttpOptions, build_client
+from lanner.tasks.core.http_options import HttpOptions, build_client
 
 __all__ = [
     "DiscordIncomingWebhook",

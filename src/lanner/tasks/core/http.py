@@ -16,7 +16,7 @@ from pydantic import Field
 from lanner.errors import LannerError, TaskFailure
 from lanner.tasks.base import Output, RunnableTask
 from lanner.tasks.context import RunContext
-from lanner.tasks.core._http_options import (
+from lanner.tasks.core.http_options import (
     HttpOptions,
     SslOptions,
     build_client,
