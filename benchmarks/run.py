@@ -8,6 +8,10 @@ W10k  one execution of 10,000 task runs (a ForEach over 10,000 values): seconds 
       and per task run.
 webhook  webhook calls -> executions created, over HTTP from a separate load process
          (benchmarks/webhook.py): latency p50/p99/max and calls per second.
+W3-multi  W3 on PostgreSQL with a webserver, an executor and 1, 2, 4 worker processes
+          (benchmarks/multi_worker.py): executions per second, per-task overhead p50/p99.
+backlog  10,000 executions stored while nothing runs, then drained by an executor and two
+         worker processes (benchmarks/backlog.py): drain time, memory of every process.
 ui  time to interactive in headless Chromium of the flows page with 10,000 flows and of the
     topology of a 500-task flow (tests/e2e/ui_bench.py; skipped without Chromium or a built UI).
 
@@ -193,6 +197,12 @@ async def main(argv: list[str]) -> None:
     parser.add_argument("--large", type=int, default=10_000, help="task runs of W10k (0: skip it)")
     parser.add_argument("--dbt", action=argparse.BooleanOptionalAction, default=True, help="dbt overhead (benchmarks/dbt.py)")
     parser.add_argument("--webhook", type=int, default=5000, help="calls per webhook run (0: skip it; benchmarks/webhook.py)")
+    parser.add_argument(
+        "--w3-multi", type=int, default=2000, help="executions per W3-multi run (0: skip it; benchmarks/multi_worker.py)"
+    )
+    parser.add_argument(
+        "--backlog", type=int, default=10_000, help="executions of the backlog (0: skip it; benchmarks/backlog.py)"
+    )
     parser.add_argument("--ui", action=argparse.BooleanOptionalAction, default=True, help="UI figures (tests/e2e/ui_bench.py)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
@@ -205,6 +215,14 @@ async def main(argv: list[str]) -> None:
         results["dbt"] = await bench_dbt()
     if args.webhook:
         results["webhook"] = await bench_webhooks(backends, args.webhook)
+    if args.w3_multi and "postgres" in backends:
+        from benchmarks.multi_worker import bench_w3_multi  # imports this module: not at the top
+
+        results["W3_multi_postgres"] = await bench_w3_multi(args.w3_multi)
+    if args.backlog and "postgres" in backends:
+        from benchmarks.backlog import bench_backlog
+
+        results["backlog_postgres"] = await bench_backlog(args.backlog)
     if args.ui:
         try:
             from tests.e2e.ui_bench import bench_ui

@@ -6,6 +6,8 @@ A process runs some of Lanner's components (``COMPONENTS``): ``lanner server loc
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -16,7 +18,7 @@ from lanner.engine.engine import Engine, EngineOptions
 from lanner.engine.retention import RetentionOptions
 from lanner.engine.scheduler import SchedulerOptions
 from lanner.engine.secrets import secret_backend
-from lanner.errors import FlowValidationError, Issue
+from lanner.errors import FlowValidationError, Issue, StorageUnavailable
 from lanner.settings import Settings
 from lanner.storage.files import LocalFileStorage
 from lanner.storage.ports import Store
@@ -32,6 +34,8 @@ __all__ = [
     "open_store",
     "pool_size",
 ]
+
+log = logging.getLogger(__name__)
 
 Component = Literal["webserver", "executor", "scheduler", "worker"]
 #: every component, in the order a process starts them
@@ -59,13 +63,34 @@ async def open_store(settings: Settings, components: frozenset[Component] = ALL_
     """The migrated store of the configured database, its pool sized for ``components``."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = create_store(
-        settings.resolved_database_url(), schema=settings.database_schema, pool_size=pool_size(settings, components)
+        settings.resolved_database_url(),
+        schema=settings.database_schema,
+        pool_size=pool_size(settings, components),
+        idle_in_transaction_timeout=settings.database_idle_in_transaction_timeout,
     )
     try:
-        await store.migrate()
+        await _migrate_when_reachable(store, settings.database_connect_timeout)
         yield store
     finally:
         await store.close()
+
+
+async def _migrate_when_reachable(store: Store, timeout: float) -> None:
+    """Migrate, trying again while the database cannot be reached (a process started next to
+    its database, or while it restarts), for ``timeout`` seconds at most."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    delay = 0.25
+    while True:
+        try:
+            await store.migrate()
+            return
+        except StorageUnavailable as exc:
+            if loop.time() + delay > deadline:
+                raise
+            log.warning("the database cannot be reached (%s); trying again in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def engine_options(settings: Settings, *, local: bool = True, components: frozenset[Component] = ALL_COMPONENTS) -> EngineOptions:

@@ -9,6 +9,7 @@
     ├── NotFoundError            a flow, execution, task run or file does not exist
     ├── ConflictError            the request conflicts with the stored state
     ├── StorageError             the backend failed (connection lost, migration missing…)
+    │   └── StorageUnavailable   the database cannot be reached now (down, restarting, cut off)
     └── ConfigError              settings or environment are invalid
 
 HTTP status codes are chosen in ``lanner.api``; nothing here knows about HTTP.
@@ -28,6 +29,7 @@ __all__ = [
     "LannerError",
     "NotFoundError",
     "StorageError",
+    "StorageUnavailable",
     "TaskFailure",
     "TaskTimeout",
 ]
@@ -137,6 +139,10 @@ class ConflictError(LannerError):
 
 class StorageError(LannerError):
     """The storage backend failed."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached now (down, restarting, network cut); trying again later may work."""
 
 
 class ConfigError(LannerError):

@@ -173,6 +173,23 @@ class Settings(_Section):
             "process's components (webserver 10, executor 5, worker 5 + threads / 8, scheduler 2)."
         ),
     )
+    database_idle_in_transaction_timeout: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "Seconds (PostgreSQL) after which the server ends a Lanner session left idle inside a transaction, "
+            "releasing its row locks: a host cut off in the middle of a transaction would otherwise keep them until "
+            "TCP gives up, hours later. Far above any transaction Lanner keeps open; 0 disables it."
+        ),
+    )
+    database_connect_timeout: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "Seconds a process starting keeps trying to reach the database (down, restarting, not yet started "
+            "next to it) before it gives up."
+        ),
+    )
     storage_dir: Path | None = Field(default=None, description="Internal storage folder; `<data_dir>/storage` when unset.")
     flows_dirs: list[Path] = Field(default_factory=list, description="Folders whose flows are loaded at server start.")
     log_level: str = Field(default="INFO", description="Level of Lanner's own logs.")

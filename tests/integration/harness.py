@@ -72,3 +72,14 @@ class Result:
     async def logs(self, task_id: str | None = None) -> list[str]:
         entries = await self.harness.engine.store.get_logs(self.execution.id)
         return [f"{e.level} {e.message}" for e in entries if task_id is None or e.task_id == task_id]
+
+    async def logs_when(self, task_id: str | None, ready: Any, timeout: float = 30) -> list[str]:
+        """``logs(task_id)`` once ``ready(lines)`` holds (or at the deadline): the executor's own
+        log lines (a render error of a flowable, a fallback…) are written just after its commit."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            lines = await self.logs(task_id)
+            if ready(lines) or loop.time() > deadline:
+                return lines
+            await asyncio.sleep(0.02)

@@ -1,5 +1,6 @@
 """The deployment files (deploy/): no container engine or cluster runs here, so they are
-checked statically — they load as YAML, and hold what a deployment of Lanner needs."""
+checked statically — they load as YAML, and hold what a deployment of Lanner needs. Their
+validity against the Kubernetes and Compose schemas is checked in test_deploy_schemas.py."""
 
 from __future__ import annotations
 

@@ -6,10 +6,12 @@ import { BlueprintsPage } from "./pages/Blueprints";
 import { DashboardPage } from "./pages/Dashboard";
 import { ExecutionsPage } from "./pages/Executions";
 import { FlowsPage } from "./pages/Flows";
+import { LoginPage } from "./pages/Login";
 import { NamespacesPage } from "./pages/Namespaces";
 import { NotFoundPage } from "./pages/NotFound";
 import { PluginsPage } from "./pages/Plugins";
 import { TriggersPage } from "./pages/Triggers";
+import { ApiDocsPage } from "./pages/ApiDocs";
 import { ExecutionPage } from "./pages/execution/ExecutionPage";
 import { ThemeProvider } from "./theme";
 
@@ -24,6 +26,7 @@ const editor = (
 
 const router = createBrowserRouter(
   [
+    { path: "login", element: <LoginPage /> },
     {
       element: <Layout />,
       children: [
@@ -33,12 +36,14 @@ const router = createBrowserRouter(
         { path: "flows/edit/:namespace/:id", element: editor },
         { path: "executions", element: <ExecutionsPage /> },
         { path: "executions/:namespace/:flowId/:id", element: <ExecutionPage /> },
+        { path: "executions/:id", element: <ExecutionPage /> },
         { path: "namespaces", element: <NamespacesPage /> },
         { path: "namespaces/:namespace", element: <NamespacesPage /> },
         { path: "triggers", element: <TriggersPage /> },
         { path: "blueprints", element: <BlueprintsPage /> },
         { path: "plugins", element: <PluginsPage /> },
         { path: "plugins/:type", element: <PluginsPage /> },
+        { path: "api-docs", element: <ApiDocsPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],
     },

@@ -22,6 +22,7 @@ from lanner.api.errors import install_error_handlers
 from lanner.api.masking import MaskSecretsMiddleware
 from lanner.api.metrics import install_metrics
 from lanner.api.routes import ROUTERS
+from lanner.api.routes.webhooks import WebhookFastPath
 from lanner.api.ui import install_ui
 from lanner.bootstrap import ALL_COMPONENTS, Component, load_flow_dirs, open_engine
 from lanner.engine.engine import Engine
@@ -102,12 +103,14 @@ def _safe_url(settings: Settings) -> str:
 
 
 def _secure(app: FastAPI, settings: Settings) -> None:
-    """Secret masking inside, authentication around it, CORS (only when configured) outermost."""
+    """The webhook fast path innermost, secret masking around it, authentication around
+    that, CORS (only when configured) outermost."""
 
     def known_secrets() -> list[str]:
         engine: Engine | None = getattr(app.state, "engine", None)
         return engine.secrets.known_values() if engine is not None else []
 
+    app.add_middleware(WebhookFastPath)
     app.add_middleware(MaskSecretsMiddleware, known_secrets=known_secrets)
     credentials = Credentials.from_settings(settings.auth)
     if credentials.enabled:

@@ -1,16 +1,24 @@
 """Authentication of the HTTP API: basic auth and API tokens, checked before routing.
 
 ``AuthMiddleware`` wraps the whole application (an ASGI middleware, not a route dependency),
-so no route can forget it and no path spelling reaches a route unchecked. Two kinds of
+so no route can forget it and no path spelling reaches a route unchecked. Three kinds of
 requests pass without credentials:
 
 - ``GET /health``, exactly;
+- ``GET``/``HEAD`` of the web UI's shell and assets: ``/``, ``/ui`` and ``/ui/<file or page>``
+  (they hold no data: the app asks for credentials on its login page and sends them with every
+  API call). The path must be spelled plainly, as for webhooks below;
 - keyed webhooks, ``/api/v1[/main]/executions/webhook/<namespace>/<flow>/<key>``: the key is
   the credential. The path must be spelled plainly: no ``.``/``..`` segment, no empty segment,
   no percent-encoded ``/``, ``\\`` or ``.``; anything else needs credentials.
 
 Credentials are compared in constant time, and every configured credential is compared, so
 the answer time says nothing about which one nearly matched.
+
+A 401 carries ``WWW-Authenticate: Basic`` (when basic auth is configured) so that command-line
+and Kestra clients know to send credentials, except to requests carrying ``X-Requested-With``
+(the web UI sends it on every call): a browser would answer that header with its own
+credentials dialog, over the app's login page.
 """
 
 from __future__ import annotations
@@ -81,16 +89,26 @@ class Credentials:
         return False
 
 
+def _plain(path: str, raw: bytes, *, trailing_slash: bool = False) -> bool:
+    """No ``.``/``..``/empty segment (but a final ``/`` if allowed), no encoded separator, no ``\\``."""
+    if _ENCODED_SEPARATOR.search(raw) or "\\" in path:
+        return False
+    segments = path.split("/")[1:]
+    if trailing_slash and segments and segments[-1] == "":
+        segments = segments[:-1]
+    return all(segment not in ("", ".", "..") for segment in segments)
+
+
 def is_public(scope: Scope) -> bool:
-    """Whether a request may pass without credentials (``/health`` and keyed webhooks)."""
+    """Whether a request may pass without credentials (``/health``, the UI shell, keyed webhooks)."""
     path: str = scope.get("path", "")
     raw: bytes = scope.get("raw_path") or path.encode()
+    reads = scope.get("method") in ("GET", "HEAD")
     if path == "/health":
-        return scope.get("method") in ("GET", "HEAD") and raw.split(b"?", 1)[0] == b"/health"
-    if not _WEBHOOK.fullmatch(path) or _ENCODED_SEPARATOR.search(raw):
-        return False
-    segments = path.split("/")
-    return all(segment not in ("", ".", "..") for segment in segments[1:]) and "\\" not in path
+        return reads and raw.split(b"?", 1)[0] == b"/health"
+    if path in ("/", "/ui") or path.startswith("/ui/"):
+        return reads and _plain(path, raw, trailing_slash=True)
+    return bool(_WEBHOOK.fullmatch(path)) and _plain(path, raw)
 
 
 class AuthMiddleware:
@@ -114,11 +132,16 @@ class AuthMiddleware:
             }
         ).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        if self.credentials.accepts_basic:
+        if self.credentials.accepts_basic and not _header(scope, b"x-requested-with"):
             headers.append((b"www-authenticate", _REALM.encode()))
         await send({"type": "http.response.start", "status": 401, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     def _authorized(self, scope: Scope) -> bool:
-        values = [value for name, value in scope.get("headers", []) if name.lower() == b"authorization"]
+        values = _header(scope, b"authorization")
         return len(values) == 1 and self.credentials.check(values[0])
+
+
+def _header(scope: Scope, name: bytes) -> list[bytes]:
+    """The values of the request header ``name`` (lower case)."""
+    return [value for key, value in scope.get("headers", []) if key.lower() == name]

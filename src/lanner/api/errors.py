@@ -39,7 +39,7 @@ from lanner.errors import (
     StorageError,
 )
 
-__all__ = ["error_response", "install_error_handlers", "invalid_request"]
+__all__ = ["error_response", "install_error_handlers", "invalid_request", "lanner_error_response"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 async def _lanner_error(request: Request, exc: LannerError) -> JSONResponse:
+    return lanner_error_response(request, exc)
+
+
+def lanner_error_response(request: Request, exc: LannerError) -> JSONResponse:
+    """The answer to a ``LannerError`` raised while handling ``request``."""
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     if isinstance(exc, FlowValidationError | InputError):
         count = len(exc.issues)

@@ -11,6 +11,8 @@ from rich.table import Table
 from lanner.flows import flow_json_schema
 from lanner.models.plugin import type_names
 from lanner.models.registry import default_registry
+from lanner.tasks.scripts.k8s.options import KUBERNETES_RUNNER_TYPES
+from lanner.tasks.scripts.options import PROCESS_RUNNER_TYPES
 from lanner.triggers.conditions import CONDITION_TYPES
 
 __all__ = ["app"]
@@ -26,7 +28,7 @@ def schema() -> None:
 
 @app.command("list")
 def list_plugins() -> None:
-    """List task, trigger and trigger condition types with their Kestra aliases."""
+    """List task, trigger, trigger condition and task runner types with their Kestra aliases."""
     registry = default_registry()
     table = Table("kind", "type", "aliases", "plugin")
     for kind, classes in (("task", registry.task_classes()), ("trigger", registry.trigger_classes())):
@@ -38,6 +40,9 @@ def list_plugins() -> None:
         conditions.setdefault(condition.__name__, []).append(name)
     for aliases in conditions.values():
         table.add_row("condition", aliases[0], "\n".join(aliases[1:]), "core")
+    for names in (PROCESS_RUNNER_TYPES, KUBERNETES_RUNNER_TYPES):
+        canonical = next(name for name in names if name.startswith("lanner."))
+        table.add_row("task runner", canonical, "\n".join(name for name in names if name != canonical), "core")
     console = Console()
     if not console.is_terminal:  # piped: rich would cut type names at 80 columns; the table takes the width it needs
         console.width = 10_000

@@ -18,6 +18,7 @@ from typing import Any
 
 from lanner.engine.executor import Executor
 from lanner.engine.flow_index import FlowCache
+from lanner.engine.loop_errors import report_failure
 from lanner.engine.scheduler import Scheduler, SchedulerOptions
 from lanner.engine.secrets import EnvSecrets, SecretBackend
 from lanner.engine.trigger_runs import Launcher
@@ -110,6 +111,7 @@ class Engine:
             dispatch=self.worker if options.run_worker and options.run_executor else None,
             kv_read=store.kv_get,
             secrets=self.secrets,
+            worker_alive_within=options.worker_dead_after,
         )
         self.scheduler = Scheduler(store, self.flows, Launcher(self.renderer, functions), clock, options.scheduler, files=files)
         self._stop = asyncio.Event()
@@ -153,7 +155,7 @@ class Engine:
                 try:
                     await loop(stop)
                 except Exception:
-                    log.exception("the %s loop failed; restarting it in %.1fs", name, pause)
+                    report_failure(log, "the %s loop failed; restarting it in %.1fs", name, pause)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), pause)
                     pause = min(pause * 2, 10.0)
@@ -286,6 +288,10 @@ class Engine:
             raise ConflictError(f"execution {execution_id} is {current}; change a task run once it ended or paused")
         if not (run.state.is_terminal or run.state == State.PAUSED):
             raise ConflictError(f"task run {task_run_id} is {run.state}; only an ended or paused task run changes state")
+        if run.dynamic:
+            raise ConflictError(
+                f"task run {task_run_id} ({run.task_id}) was reported by task run {run.parent_id}; change or restart that one"
+            )
         await self.store.request(execution_id, "change_state", {"taskRunId": task_run_id, "state": state.value})
 
     async def delete(self, execution_id: str) -> None:
@@ -310,6 +316,8 @@ class Engine:
             target = runs.get(task_run_id)
             if target is None:
                 raise NotFoundError(f"execution {execution_id} has no task run {task_run_id}")
+            if target.dynamic and target.parent_id in runs:
+                target = runs[target.parent_id]  # from a dbt node: from its dbt task
             ancestors: set[str] = set()
             parent = target.parent_id
             while parent:

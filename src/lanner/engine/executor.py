@@ -11,6 +11,7 @@ from typing import Any
 from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache
 from lanner.engine.kv_function import Reader
+from lanner.engine.loop_errors import report_failure
 from lanner.engine.processor import Processor
 from lanner.engine.secrets import SecretBackend
 from lanner.engine.waiting import wait_or_stop
@@ -19,12 +20,15 @@ from lanner.models.execution import Execution, LogEntry
 from lanner.models.state import State
 from lanner.storage.ports import ClaimedExecution, ExecutorTx, Store
 
-__all__ = ["LARGE_EXECUTION", "POSTPONE_PER_TASK_RUN", "Executor"]
+__all__ = ["GROUPS_REFRESH", "LARGE_EXECUTION", "POSTPONE_PER_TASK_RUN", "Executor"]
 
 #: task runs from which an execution's passes are spaced out
 LARGE_EXECUTION = 500
 #: how long a large execution's next pass waits, per task run it has
 POSTPONE_PER_TASK_RUN = timedelta(microseconds=50)
+
+#: how long the executor trusts its list of the worker groups live workers serve
+GROUPS_REFRESH = timedelta(seconds=1)
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +50,13 @@ class Executor:
         dispatch: LocalDispatch | None = None,
         kv_read: Reader | None = None,
         secrets: SecretBackend | None = None,
+        worker_alive_within: float = 25.0,
     ) -> None:
         self.dispatch = dispatch
+        #: a worker heard from within this many seconds serves its groups (``workerGroup.fallback``)
+        self.worker_alive_within = worker_alive_within
+        self._groups: frozenset[str] | None = None
+        self._groups_read: datetime | None = None
         self.kv_read = kv_read
         self.secrets = secrets
         self.store = store
@@ -67,6 +76,7 @@ class Executor:
     async def run_once(self) -> int:
         """Process one batch; returns how many executions were processed."""
         proc: Processor | None = None
+        groups = await self._live_groups()
         try:
             async with self.store.executor_transaction() as tx:
                 claimed = await tx.claim(self.batch_size, self._postponed())
@@ -79,6 +89,7 @@ class Executor:
                     self.dispatch,
                     kv_read=self.kv_read,
                     secrets=self.secrets,
+                    worker_groups=groups,
                 )
                 await self._process_all(tx, proc, claimed)
         except BaseException:
@@ -101,6 +112,23 @@ class Executor:
             self._next_due = proc.earliest_wake
         self._plan_postponements(claimed)
         return len(claimed)
+
+    def forget_worker_groups(self) -> None:
+        """Read the served worker groups again at the next pass (a worker was just started)."""
+        self._groups_read = None
+
+    async def _live_groups(self) -> frozenset[str] | None:
+        """The worker groups live workers serve, read at most every ``GROUPS_REFRESH`` (None: unknown,
+        the database did not answer; tasks then wait as with ``fallback: WAIT``)."""
+        now = self.clock()
+        if self._groups_read is None or now - self._groups_read >= GROUPS_REFRESH:
+            try:
+                self._groups = frozenset(await self.store.live_worker_groups(self.worker_alive_within))
+            except Exception:
+                log.warning("could not read the live worker groups", exc_info=True)
+                self._groups = None
+            self._groups_read = now
+        return self._groups
 
     def _plan_postponements(self, claimed: list[ClaimedExecution]) -> None:
         """A large execution's next pass waits a little (its tasks keep ending meanwhile), so
@@ -147,7 +175,7 @@ class Executor:
             try:
                 processed = await self.run_once()
             except Exception:
-                log.exception("executor batch failed; retrying")
+                report_failure(log, "executor batch failed; retrying")
                 processed = 0
                 await asyncio.sleep(0.5)
             if processed >= self.batch_size:
@@ -164,7 +192,7 @@ class Executor:
                 try:
                     due = await self.store.next_message_due()
                 except Exception:  # the database is away: wait, then try again
-                    log.exception("executor could not read the next delayed message")
+                    report_failure(log, "executor could not read the next delayed message")
                     due = None
                 if due is not None and (self._next_due is None or due < self._next_due):
                     self._next_due = due

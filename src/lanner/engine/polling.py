@@ -50,6 +50,7 @@ async def poll_if_due(scheduler: Scheduler, item: Deployed, state: TriggerState,
         now=now,
         state=copy.deepcopy(state.data.get("poll") or {}),
         render=lambda value: launcher.renderer.render_value(value, base, launcher.functions),
+        evaluate=lambda template, extra: launcher.renderer.render_typed(template, {**base, **extra}, launcher.functions),
     )
     executions = []
     try:

@@ -12,17 +12,18 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lanner.engine.dispatch import LocalDispatch
 from lanner.engine.flow_index import FlowCache, FlowIndex
+from lanner.engine.group_fallback import group_fallback
 from lanner.engine.kv_function import Reader, kv_function, mentions_kv, render_with_kv
 from lanner.engine.secrets import SecretBackend, flow_envs
 from lanner.engine.task_logs import Masker
 from lanner.engine.variables import ExecutionView
 from lanner.errors import LannerError
-from lanner.expressions import Renderer
+from lanner.expressions import Renderer, render_function
 from lanner.models.execution import Attempt, Execution, LogEntry, TaskRun
 from lanner.models.ids import new_id
 from lanner.models.input_values import resolve_inputs
@@ -39,6 +40,8 @@ __all__ = ["Processor", "final_state"]
 log = logging.getLogger(__name__)
 
 _LIVE = (State.RUNNING, State.PAUSED, State.KILLING, State.RETRYING)
+#: how long an admission (or a release) waits when another executor holds the flow's lock
+FLOW_LOCK_RETRY = timedelta(milliseconds=100)
 
 
 def final_state(task: Task, state: State) -> State:
@@ -76,9 +79,11 @@ class _FlowableView:
         return self.kids
 
     def render(self, value: Any) -> Any:
+        variables = self.variables()
+        functions = {**self.functions, "render": render_function(self.renderer, variables, self.functions)}
         if isinstance(value, str):
-            return self.renderer.render_typed(value, self.variables(), self.functions)
-        return self.renderer.render_value(value, self.variables(), self.functions)
+            return self.renderer.render_typed(value, variables, functions)
+        return self.renderer.render_value(value, variables, functions)
 
 
 class Processor:
@@ -95,8 +100,11 @@ class Processor:
         *,
         kv_read: Reader | None = None,
         secrets: SecretBackend | None = None,
+        worker_groups: frozenset[str] | None = None,
     ) -> None:
         self.tx = tx
+        #: the worker groups live workers serve (None: unknown), for ``workerGroup.fallback``
+        self.worker_groups = worker_groups
         self.kv_read = kv_read
         self.secrets = secrets
         self._masker: Masker | None = None
@@ -188,7 +196,13 @@ class _Work:
         self.view = ExecutionView(ex, runs, flow)
         self.dirty: dict[str, TaskRun] = {}
         self.jobs: list[WorkerJob] = []
+        #: dynamic task runs of restarted task runs, deleted with this pass's writes
+        self.deleted: list[str] = []
         self.ex_changed = False
+        #: the state stored when claimed: whether the execution's row counts against its limit
+        self.claimed_state = ex.state
+        #: a task's ``workerGroup.fallback: CANCEL`` kills the execution at the end of this pass
+        self.cancelling = False
         self.seq = max((run.seq for run in runs), default=0)
         self.children: dict[str | None, list[TaskRun]] = {}
         self.functions = proc.functions
@@ -209,10 +223,17 @@ class _Work:
         ex = self.ex
         if ex.state in (State.CREATED, State.QUEUED):
             await self.admit()
+        elif ex.state.is_terminal and self.claimed_state.is_terminal and self.flow.flow.concurrency is not None:
+            await self.release_slot(self.flow.flow.concurrency.limit)  # a release that found the lock taken
         if ex.state == State.KILLING:
             await self.kill()
         elif ex.state in (State.RUNNING, State.PAUSED):
             await self.advance()
+            if self.cancelling and not ex.state.is_terminal:
+                self.set_ex_state(State.KILLING)
+                await self.kill()
+        if self.deleted:
+            await self.p.tx.delete_task_runs(self.deleted)
         if self.ex_changed or self.dirty or self.jobs:
             await self.p.tx.save(ex, list(self.dirty.values()), self.jobs)
         if ex.state.is_terminal and self.ex_changed:
@@ -254,7 +275,7 @@ class _Work:
             self.restart()
         elif action == "change_state":
             target = self.view.runs.get(payload.get("taskRunId", ""))
-            if target is None:
+            if target is None or target.dynamic:
                 return
             self.set_run_state(target, State(payload["state"]))
             # the containers around it ended on the old state: they run again to work theirs out
@@ -271,9 +292,10 @@ class _Work:
             self.p._log(ex, None, "WARN", f"unknown action {action!r} ignored")
 
     def restart(self) -> None:
-        """Run the failed task runs again; successful ones are kept."""
+        """Run the failed task runs again; successful ones are kept. A runnable task run that
+        runs again loses its dynamic task runs: its new attempt reports its own."""
         for run in sorted(self.view.runs.values(), key=lambda r: r.seq):
-            if run.state not in (State.FAILED, State.KILLED, State.CANCELLED):
+            if run.state not in (State.FAILED, State.KILLED, State.CANCELLED) or run.dynamic:
                 continue
             task = self.flow.tasks.get(run.task_id)
             if task is None:
@@ -281,12 +303,23 @@ class _Work:
             if isinstance(task, FlowableTask):
                 self.set_run_state(run, State.RUNNING)
             elif isinstance(task, RunnableTask):
+                self.drop_dynamic_children(run)
                 self.set_run_state(run, State.CREATED)
-                self.jobs.append(self.make_job(run, task))
+                self.queue_job(run, task)
             else:
                 run.meta.pop("child", None)
                 self.set_run_state(run, State.CREATED)
         self.set_ex_state(State.RUNNING)
+
+    def drop_dynamic_children(self, run: TaskRun) -> None:
+        kids = self.children.get(run.id)
+        if not kids:
+            return
+        gone = [kid for kid in kids if kid.dynamic]
+        if gone:
+            self.children[run.id] = [kid for kid in kids if not kid.dynamic]
+            self.view.remove(kid.id for kid in gone)
+            self.deleted.extend(kid.id for kid in gone)
 
     # ------------------------------------------------------------------ admission
     async def admit(self) -> None:
@@ -298,6 +331,9 @@ class _Work:
                 return
         concurrency = self.flow.flow.concurrency
         if concurrency is not None:
+            if not await self.p.tx.lock_flow(self.ex.namespace, self.ex.flow_id):
+                await self.p.wake_later(self.ex.id, self.now + FLOW_LOCK_RETRY)  # another executor admits
+                return
             running = await self.p.tx.running_count(self.ex.namespace, self.ex.flow_id)
             if running >= concurrency.limit:
                 if concurrency.behavior == "QUEUE":
@@ -351,7 +387,7 @@ class _Work:
     async def advance(self) -> None:
         progress = True
         rounds = 0
-        while progress and not self.ex.state.is_terminal:
+        while progress and not self.ex.state.is_terminal and not self.cancelling:
             rounds += 1
             progress = await self.advance_once()
             if rounds > 10_000:
@@ -414,7 +450,7 @@ class _Work:
         try:
             plan = task.plan(view)
         except LannerError as exc:
-            self.p._log(self.ex, run, "ERROR", str(exc))
+            self.p._log(self.ex, run, "ERROR", f"task {task.id!r}: {exc}")
             return Plan(state=State.FAILED)
         if run.meta != meta_before or view.outputs_changed:
             self.dirty[run.id] = run
@@ -447,7 +483,7 @@ class _Work:
             try:
                 condition = task.runIf if isinstance(task.runIf, bool) else await self.render(task.runIf, run)
             except LannerError as exc:
-                self.p._log(self.ex, run, "ERROR", f"runIf: {exc}")
+                self.p._log(self.ex, run, "ERROR", f"task {task.id!r}, runIf: {exc}")
                 self.set_run_state(run, final_state(task, State.FAILED))
                 return run
             if not is_truthy(condition):
@@ -456,14 +492,15 @@ class _Work:
         if isinstance(task, FlowableTask):
             self.set_run_state(run, State.RUNNING)
         elif isinstance(task, RunnableTask):
-            self.jobs.append(self.make_job(run, task))
+            self.queue_job(run, task)
         elif isinstance(task, ExecutableTask):
             pass  # started by step_subflow / step_pause in this same pass
         return run
 
     async def render(self, template: Any, run: TaskRun | None) -> Any:
         variables = self.view.for_task_run(run)
-        renderer, functions = self.p.renderer, self.functions
+        renderer = self.p.renderer
+        functions = {**self.functions, "render": render_function(renderer, variables, self.functions)}
 
         def render() -> Any:
             if isinstance(template, str):
@@ -473,6 +510,18 @@ class _Work:
         if self.p.kv_read is not None and mentions_kv(template):
             return await render_with_kv(render)
         return render()
+
+    def queue_job(self, run: TaskRun, task: RunnableTask) -> None:
+        """Queue the task's worker job, unless no live worker serves its group and its
+        ``workerGroup.fallback`` says to fail or cancel it instead (see ``group_fallback``)."""
+        fallback = group_fallback(task.workerGroup, self.p.worker_groups)
+        if fallback is not None:
+            self.p._log(self.ex, run, fallback.level, fallback.message)
+            if fallback.state is not None:
+                self.set_run_state(run, final_state(task, fallback.state))
+                self.cancelling |= fallback.kill_execution
+                return
+        self.jobs.append(self.make_job(run, task))
 
     def make_job(self, run: TaskRun, task: RunnableTask) -> WorkerJob:
         needed = self.flow.needed_outputs(task, self.p.renderer)
@@ -645,5 +694,22 @@ class _Work:
             await self.p.tx.notify(self.ex.parent_id)
         concurrency = self.flow.flow.concurrency
         if concurrency is not None:
-            for queued in await self.p.tx.oldest_queued(self.ex.namespace, self.ex.flow_id, 1):
+            await self.release_slot(concurrency.limit)
+
+    async def release_slot(self, limit: int) -> None:
+        """Wake as many of the oldest QUEUED executions as there are free slots (each is
+        admitted, or queued again, by whichever executor claims it). Under the flow's lock, so
+        that an admission that queued an execution is committed (and seen here) or sees this
+        execution ended. Without the lock, this execution is woken again later to retry: the
+        terminal pass in ``run`` calls this again."""
+        ex = self.ex
+        if not await self.p.tx.lock_flow(ex.namespace, ex.flow_id):
+            await self.p.wake_later(ex.id, self.now + FLOW_LOCK_RETRY)
+            return
+        running = await self.p.tx.running_count(ex.namespace, ex.flow_id)
+        if self.claimed_state in _LIVE:
+            running -= 1  # this execution's row still counts: it is saved after this pass
+        free = limit - running
+        if free > 0:
+            for queued in await self.p.tx.oldest_queued(ex.namespace, ex.flow_id, free):
                 await self.p.tx.notify(queued)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,13 +16,14 @@ from lanner.engine.secrets import SecretBackend, flow_envs
 from lanner.engine.task_flows import TaskFlows, read_execution
 from lanner.engine.task_logs import AttemptLogger, Masker
 from lanner.errors import ConflictError
-from lanner.expressions import Renderer
+from lanner.expressions import Renderer, render_function
 from lanner.models.execution import utcnow
 from lanner.models.kv_values import decode, encode
 from lanner.models.registry import Registry
 from lanner.storage.files import FileStorage
 from lanner.storage.namespace_files import NamespaceFiles
 from lanner.storage.ports import KVEntry, Store
+from lanner.tasks.context import DynamicTaskRun
 
 __all__ = ["AttemptFiles", "NamespaceFileReader", "NamespaceKV", "WorkerRunContext"]
 
@@ -76,7 +77,7 @@ class NamespaceKV:
 
 
 class NamespaceFileReader:
-    """Namespace files seen from a task: the flow's namespace by default."""
+    """Namespace files seen from a task (read and write): the flow's namespace by default."""
 
     def __init__(self, files: FileStorage, namespace: str) -> None:
         self._files = files
@@ -87,6 +88,12 @@ class NamespaceFileReader:
 
     async def fetch(self, path: str, destination: Path, namespace: str | None = None) -> Path:
         return await NamespaceFiles(self._files, namespace or self._namespace).fetch(path, destination)
+
+    async def put(self, path: str, data: bytes, namespace: str | None = None) -> None:
+        await NamespaceFiles(self._files, namespace or self._namespace).put(path, data)
+
+    async def delete(self, path: str, namespace: str | None = None) -> None:
+        await NamespaceFiles(self._files, namespace or self._namespace).delete(path)
 
 
 class WorkerRunContext:
@@ -131,6 +138,8 @@ class WorkerRunContext:
         self.metrics: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
         self.warning: str | None = None
+        #: ``add_task_runs``: dynamic task runs to write with the result
+        self.task_runs: list[DynamicTaskRun] = []
         self._variables = {**variables, "envs": flow_envs()}
         self._renderer = renderer
         self._secrets = secrets
@@ -159,10 +168,8 @@ class WorkerRunContext:
         self._masker.add(value)
         return value
 
-    def _render_nested(self, template: Any) -> Any:
-        if not isinstance(template, str):
-            return template
-        return self._renderer.render(template, self._variables, self._functions)
+    def _render_nested(self, template: Any, recursive: bool = True) -> Any:
+        return render_function(self._renderer, self._variables, self._functions)(template, recursive)
 
     async def render(self, value: T, extra: Mapping[str, Any] | None = None) -> T:
         variables = {**self._variables, **extra} if extra else self._variables
@@ -197,6 +204,15 @@ class WorkerRunContext:
 
     def set_labels(self, labels: Mapping[str, str]) -> None:
         self.labels.update({str(k): str(v) for k, v in labels.items()})
+
+    def task_run_logger(self, task_id: str, task_run_id: str, min_level: str | None = None) -> AttemptLogger:
+        return self.logger.for_task_run(task_id, task_run_id, min_level)
+
+    def add_task_runs(self, runs: Sequence[DynamicTaskRun]) -> None:
+        for run in runs:
+            if not isinstance(run, DynamicTaskRun):
+                raise TypeError(f"add_task_runs takes DynamicTaskRun values, not {type(run).__name__}")
+            self.task_runs.append(run)
 
     async def killed(self) -> None:
         await self._kill.wait()

@@ -23,9 +23,10 @@ from typing import Any
 
 from lanner.engine.flow_index import FlowCache, FlowIndex
 from lanner.engine.flow_triggers import handle_events
+from lanner.engine.loop_errors import report_failure
 from lanner.engine.polling import poll_if_due
 from lanner.engine.retention import Retention, RetentionOptions
-from lanner.engine.schedules import fire_due
+from lanner.engine.schedules import declared_backfill, fire_due
 from lanner.engine.trigger_runs import Launcher
 from lanner.errors import LannerError
 from lanner.models.ids import new_id
@@ -89,6 +90,8 @@ class Scheduler:
     files: FileStorage | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     retention: Retention | None = field(default=None, init=False)
+    #: the triggers of each deployed flow revision seen at the last pass (see `deployed`)
+    _triggers: dict[tuple[str, str, int, str], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.files is not None and self.options.retention.enabled:
@@ -99,17 +102,32 @@ class Scheduler:
         self._wake.set()
 
     async def deployed(self) -> dict[Key, Deployed]:
-        """The triggers of every deployed flow, by (namespace, flow id, trigger id)."""
+        """The triggers of every deployed flow, by (namespace, flow id, trigger id).
+
+        Each revision is parsed once (its source never changes; one without the word
+        ``triggers`` not at all), then its triggers are kept until the flow changes or goes: the
+        flow cache holds 512 flows, and a pass over 10,000 of them parsed all 10,000 again,
+        holding the event loop, and so every API answer of the server, for seconds at each pass."""
         found: dict[Key, Deployed] = {}
+        known: dict[tuple[str, str, int, str], list[Deployed]] = {}
         for stored in await self.store.list_flows():
-            try:
-                index = await self.flows.get(stored.namespace, stored.id, stored.revision)
-            except LannerError as exc:
-                log.warning("flow %s.%s revision %s has invalid triggers: %s", stored.namespace, stored.id, stored.revision, exc)
-                continue
-            for trigger in index.flow.triggers or []:
-                item = Deployed(index, trigger)  # type: ignore[arg-type]
+            revision = (stored.namespace, stored.id, stored.revision, stored.source)
+            items = self._triggers.get(revision)
+            if items is None and "triggers" not in stored.source:
+                items = []  # no trigger is declared without the word: nothing to parse
+            if items is None:
+                try:
+                    index = await self.flows.get(stored.namespace, stored.id, stored.revision)
+                except LannerError as exc:
+                    log.warning(
+                        "flow %s.%s revision %s has invalid triggers: %s", stored.namespace, stored.id, stored.revision, exc
+                    )
+                    continue
+                items = [Deployed(index, trigger) for trigger in index.flow.triggers or []]  # type: ignore[arg-type]
+            known[revision] = items
+            for item in items:
                 found[item.key] = item
+        self._triggers = known
         return found
 
     def initial_state(self, item: Deployed, now: datetime) -> TriggerState:
@@ -118,6 +136,8 @@ class Scheduler:
         if isinstance(trigger, Schedule):
             state.next_date = trigger.next_fire(now)
             state.data["signature"] = trigger.signature()
+            if (backfill := declared_backfill(trigger, now)) is not None:
+                state.data["backfill"] = backfill
         elif isinstance(trigger, PollingTrigger):
             state.next_date = now
         return state
@@ -170,12 +190,12 @@ class Scheduler:
             try:
                 await self.run_once()
             except Exception:
-                log.exception("scheduler pass failed; retrying")
+                report_failure(log, "scheduler pass failed; retrying")
             if self.retention is not None:
                 try:
                     await self.retention.run_if_due()
                 except Exception:
-                    log.exception("retention pass failed; retrying at the next pass")
+                    report_failure(log, "retention pass failed; retrying at the next pass")
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             try:

@@ -10,7 +10,7 @@ tick due for the next pass.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lanner.errors import LannerError
@@ -21,7 +21,7 @@ from lanner.triggers.core.schedule import Schedule
 if TYPE_CHECKING:
     from lanner.engine.scheduler import Deployed, Scheduler
 
-__all__ = ["backfill_ticks", "fire_due", "launch_tick"]
+__all__ = ["backfill_ticks", "declared_backfill", "fire_due", "launch_tick"]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,23 @@ async def fire_due(scheduler: Scheduler, item: Deployed, state: TriggerState, no
     if state.data.get("backfill"):
         started += await _backfill(scheduler, item, state, now)
     return started
+
+
+def declared_backfill(trigger: Schedule, now: datetime) -> dict[str, Any] | None:
+    """The backfill a schedule declares with its `backfill` property, started when the trigger is first seen."""
+    declared = trigger.backfill
+    if declared is None:
+        return None
+    start, end = declared.start, declared.end or now
+    return {
+        "start": (start if start.tzinfo else start.replace(tzinfo=UTC)).isoformat(),
+        "end": (end if end.tzinfo else end.replace(tzinfo=UTC)).isoformat(),
+        "inputs": dict(declared.inputs or {}),
+        "labels": dict(declared.labels or {}),
+        "paused": False,
+        "current": None,
+        "created": now.isoformat(),
+    }
 
 
 def backfill_ticks(trigger: Schedule, backfill: dict[str, Any], limit: int) -> tuple[list[datetime], bool]:

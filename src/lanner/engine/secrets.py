@@ -66,6 +66,10 @@ class SecretBackend(Protocol):
         """Every secret value the backend can list (masked everywhere); may be empty."""
         ...
 
+    def names(self) -> list[str]:
+        """The names of the secrets the backend can list (never their values), sorted; may be empty."""
+        ...
+
     def refresh(self) -> None:
         """Forget what was read from the source, so that the next reads see its changes."""
         ...
@@ -103,6 +107,14 @@ class EnvSecrets:
         if not self._read:
             return list(known)
         return list(dict.fromkeys((*known, *self._read.values())))
+
+    def names(self) -> list[str]:
+        found = {
+            variable.removeprefix("LANNER_SECRET_").removeprefix("SECRET_")
+            for variable in list(self._environ)
+            if variable.startswith(("LANNER_SECRET_", "SECRET_"))
+        }
+        return sorted(name for name in found if _NAME.fullmatch(name))
 
     def refresh(self) -> None:
         self._known.refresh()

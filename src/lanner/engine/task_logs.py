@@ -111,19 +111,36 @@ def _compile(variants: frozenset[str]) -> re.Pattern[str]:
 class AttemptLogger:
     """The ``TaskLogger`` of one attempt: lines are masked, filtered by level and buffered."""
 
-    def __init__(self, template: LogEntry, masker: Masker, clock: Callable[[], datetime], min_level: str | None = None) -> None:
+    def __init__(
+        self,
+        template: LogEntry,
+        masker: Masker,
+        clock: Callable[[], datetime],
+        min_level: str | None = None,
+        *,
+        sink: AttemptLogger | None = None,
+    ) -> None:
         self._template = template
         self._masker = masker
         self._clock = clock
         self._min = LEVELS.get((min_level or "TRACE").upper(), 0)
+        #: the logger whose buffer receives this one's lines (a child task run's logger)
+        self._sink = sink
         self.buffer: list[LogEntry] = []
+
+    def for_task_run(self, task_id: str, task_run_id: str, min_level: str | None = None) -> AttemptLogger:
+        """A logger whose lines belong to another task run of the attempt (a dynamic task run
+        reported with its id), buffered and flushed with this one's."""
+        t = self._template
+        template = LogEntry(t.execution_id, "INFO", "", t.timestamp, t.namespace, t.flow_id, task_id, task_run_id, 1)
+        return AttemptLogger(template, self._masker, self._clock, min_level, sink=self._sink or self)
 
     def log(self, level: str, message: str) -> None:
         level = "WARN" if level.upper() == "WARNING" else level.upper()
         if LEVELS.get(level, 2) < self._min:
             return
         t = self._template
-        self.buffer.append(
+        (self._sink or self).buffer.append(
             LogEntry(
                 t.execution_id,
                 level,

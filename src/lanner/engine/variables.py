@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lanner.engine.flow_index import FlowIndex
-from lanner.models.execution import Execution, TaskRun
+from lanner.models.execution import EXPOSED, Execution, TaskRun
 
 __all__ = ["ExecutionView"]
 
@@ -41,6 +41,13 @@ class ExecutionView:
         self.runs[run.id] = run
         self._outputs = None
 
+    def remove(self, run_ids: Iterable[str]) -> None:
+        for run_id in run_ids:
+            run = self.runs.pop(run_id, None)
+            if run is not None:
+                self._by_task[run.task_id].remove(run)
+        self._outputs = None
+
     def changed(self) -> None:
         """Forget the outputs tree after a task run's outputs changed."""
         self._outputs = None
@@ -66,7 +73,7 @@ class ExecutionView:
         else:
             runs = [run for task_id in only for run in self._by_task.get(task_id, ())]
         for run in runs:
-            if run.outputs is None:
+            if run.outputs is None or (run.dynamic and not run.meta.get(EXPOSED)):  # a dynamic task run's id may be a flow task's
                 continue
             path = self.values_path(run)
             if not path:

@@ -26,11 +26,12 @@ from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
+from lanner.engine.dynamic_runs import dynamic_task_runs
 from lanner.engine.run_context import WorkerRunContext
 from lanner.engine.secrets import SecretBackend
 from lanner.engine.task_logs import AttemptLogger, Masker
 from lanner.engine.waiting import wait_or_stop
-from lanner.errors import LannerError, TaskFailure, TaskTimeout
+from lanner.errors import ExpressionError, LannerError, TaskFailure, TaskTimeout
 from lanner.expressions import Renderer
 from lanner.models.execution import Attempt, LogEntry
 from lanner.models.ids import new_id
@@ -111,11 +112,16 @@ class Worker:
         #: set once the worker stops taking jobs (its attempts in flight end or are handed back)
         self.stopping = False
 
+    @property
+    def _group_keys(self) -> str | None:
+        """The named worker groups served, as registered (comma-separated; None: the default group only)."""
+        return ",".join(group for group in self.groups if group) or None
+
     # ------------------------------------------------------------------ loops
     async def register(self) -> None:
         """Announce this worker (before the local executor may hand it jobs)."""
         if not self._registered:
-            await self.store.register_worker(self.id, self.groups[0] if self.groups else None, socket.gethostname())
+            await self.store.register_worker(self.id, self._group_keys, socket.gethostname())
             self._registered = True
 
     async def run_forever(self, stop: asyncio.Event) -> None:
@@ -203,7 +209,7 @@ class Worker:
                     # come back as a live worker for new jobs.
                     log.error("worker %s was declared dead; handing back its attempts", self.id)
                     self.hand_back(list(self.running), "the worker was declared dead (silent for longer than worker.dead_after)")
-                    await self.store.register_worker(self.id, self.groups[0] if self.groups else None, socket.gethostname())
+                    await self.store.register_worker(self.id, self._group_keys, socket.gethostname())
                 await self._release_handed_back()
                 for task_run_id in await self.store.kill_requested(self.id):
                     entry = self.running.get(task_run_id)
@@ -211,7 +217,7 @@ class Worker:
                         entry[1].set()
             except Exception as exc:
                 silent = loop.time() - last_contact
-                log.warning("worker heartbeat failed (%s); no contact for %.1fs", exc or type(exc).__name__, silent)
+                log.warning("worker heartbeat failed (%s); no contact for %.1fs", str(exc) or type(exc).__name__, silent)
                 if silent > self.dead_after and self.running:
                     # Cut off from the database: others have declared us dead and resubmitted
                     # our work by now; running it on would only duplicate it.
@@ -343,8 +349,8 @@ class Worker:
             logger.error(str(exc))
         except LannerError as exc:
             state = State.FAILED
-            attempt.error = str(exc)
-            logger.error(str(exc))
+            attempt.error = f"task {payload['taskId']!r}: {exc}" if isinstance(exc, ExpressionError) else str(exc)
+            logger.error(attempt.error)
         except Exception as exc:  # a task bug is the task's failure, not the worker's
             state = State.FAILED
             attempt.error = f"{type(exc).__name__}: {exc}"
@@ -373,6 +379,9 @@ class Worker:
             result.state = State.WARNING
         if result.state in (State.FAILED, State.WARNING):
             result.state = _final(definition, result.state)
+        if ctx.task_runs and result.state is not State.RETRYING:
+            # a retried attempt's would be duplicated by the next one's: only the last keeps them
+            result.task_runs = dynamic_task_runs(ctx.task_runs, job, self.id, ended, masker.deep)
         accepted = await self._report(FinishedAttempt(job, result, logger.drain()))
         if accepted is False:
             log.warning(

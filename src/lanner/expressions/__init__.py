@@ -43,6 +43,7 @@ Functions
 """
 
 from .analysis import ExpressionIssue
+from .nested import render_function
 from .renderer import Renderer
 
-__all__ = ["ExpressionIssue", "Renderer"]
+__all__ = ["ExpressionIssue", "Renderer", "render_function"]

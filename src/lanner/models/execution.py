@@ -12,7 +12,12 @@ from typing import Any
 
 from lanner.models.state import State
 
-__all__ = ["Attempt", "Execution", "LogEntry", "StateChange", "TaskRun", "utcnow"]
+__all__ = ["DYNAMIC", "Attempt", "Execution", "LogEntry", "StateChange", "TaskRun", "utcnow"]
+
+#: ``TaskRun.meta`` key of a dynamic task run: its position among its parent's (1, 2…)
+DYNAMIC = "dynamic"
+#: ``TaskRun.meta`` key of a dynamic task run whose outputs expressions see (a flow task run by its parent)
+EXPOSED = "exposed"
 
 
 def utcnow() -> datetime:
@@ -106,8 +111,13 @@ class TaskRun:
     history: list[StateChange] = field(default_factory=list)
     #: engine-private state of flowable and executable tasks (ForEach values, chosen branch…)
     meta: dict[str, Any] = field(default_factory=dict)
-    #: order of creation inside the execution
+    #: order of creation inside the execution (a dynamic task run has its parent's)
     seq: int = 0
+
+    @property
+    def dynamic(self) -> bool:
+        """Reported by its parent's task (``RunContext.add_task_runs``), not a task of the flow."""
+        return DYNAMIC in self.meta
 
     def set_state(self, state: State, at: datetime | None = None) -> None:
         self.state = state
@@ -127,6 +137,11 @@ class TaskRun:
             "outputs": self.outputs,
             "state": _state_json(self.state, self.history),
         }
+
+
+def _display_order(run: TaskRun) -> tuple[int, int]:
+    """Creation order; dynamic task runs (their parent's ``seq``) right after it, as reported."""
+    return run.seq, run.meta.get(DYNAMIC, 0)
 
 
 @dataclass(slots=True)
@@ -170,7 +185,7 @@ class Execution:
             "flowId": self.flow_id,
             "flowRevision": self.flow_revision,
             "state": _state_json(self.state, self.history),
-            "taskRunList": [tr.to_api(self) for tr in sorted(task_runs, key=lambda t: t.seq)] or None,
+            "taskRunList": [tr.to_api(self) for tr in sorted(task_runs, key=_display_order)] or None,
             "inputs": self.inputs,
             "outputs": self.outputs,
             "labels": [{"key": k, "value": v} for k, v in self.labels.items()],

@@ -1,4 +1,4 @@
-"""Shared by the SaaS plugins (Airbyte, Hightouch, notifications): a JSON API client whose errors
+"""Shared by the SaaS plugins (Airbyte, Hightouch, dbt Cloud, notifications): a JSON API client whose errors
 are task failures saying what the service answered, a poll loop with a deadline, and rendering of
 Kestra's "dynamic" properties (durations and booleans that may be expressions).
 
@@ -68,6 +68,9 @@ def _excerpt(response: httpx.Response, limit: int = 500) -> str:
     except ValueError:
         body = None
     if isinstance(body, dict):
+        status = body.get("status")
+        if isinstance(status, dict) and status.get("user_message"):  # dbt Cloud's envelope
+            body = {"message": str(status["user_message"])}
         for key in ("message", "error", "detail", "errors"):
             if body.get(key):
                 text = body[key] if isinstance(body[key], str) else json.dumps(body[key])

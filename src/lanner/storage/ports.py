@@ -9,7 +9,9 @@ Who writes what:
   flowable ones, and ends executions;
 - a worker claims jobs (task run -> RUNNING, new attempt) and finishes them (task run ->
   terminal or RETRYING), fenced by job ownership so a superseded worker's late result is
-  rejected; each finish queues a message that wakes the executor for that execution.
+  rejected; each finish queues a message that wakes the executor for that execution. A finish
+  may also insert the task run's dynamic task runs (``JobResult.task_runs``): the only task
+  runs a worker creates.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from lanner.models.execution import Attempt, Execution, LogEntry, TaskRun
 from lanner.models.state import State
@@ -28,6 +30,7 @@ __all__ = [
     "FLOW_SORT_FIELDS",
     "FLOW_TEXT_OPERATIONS",
     "ClaimedExecution",
+    "ExecutionBucket",
     "ExecutionQuery",
     "ExecutorTx",
     "FinishedAttempt",
@@ -40,6 +43,7 @@ __all__ = [
     "Page",
     "PurgedExecution",
     "PurgeQuery",
+    "StatisticsUnit",
     "Store",
     "StoreStats",
     "StoredFlow",
@@ -107,6 +111,9 @@ class JobResult:
     outputs: dict[str, Any] | None = None
     labels: dict[str, str] | None = None
     retry_at: datetime | None = None  # with RETRYING: when the next attempt may start
+    #: dynamic task runs: ended children of this task run that the task reported (dbt nodes),
+    #: inserted with the result if it is accepted, with the parent's ``seq``; never with RETRYING
+    task_runs: list[TaskRun] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +158,25 @@ class ExecutionQuery:
     sort: Sequence[tuple[str, bool]] = ()
     page: int = 1
     size: int = 25
+
+
+#: the time buckets ``Store.execution_statistics`` groups by
+StatisticsUnit = Literal["hour", "day"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionBucket:
+    """Executions created in one hour or day (UTC) and now in one state."""
+
+    #: the start of the hour or day, UTC
+    start: datetime
+    state: State
+    count: int
+    #: created-to-ended seconds of the ended ones among them (None when none has ended)
+    duration_min: float | None = None
+    duration_max: float | None = None
+    duration_sum: float | None = None
+    ended: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +347,10 @@ class ExecutorTx(Protocol):
         """Persist the execution, new or changed task runs, and new worker jobs."""
         ...
 
+    async def delete_task_runs(self, task_run_ids: Sequence[str]) -> None:
+        """Delete task runs of a claimed execution (the dynamic task runs of a restarted task run)."""
+        ...
+
     async def notify(self, execution_id: str, not_before: datetime | None = None) -> None:
         """Queue a message for another (or the same, later) execution."""
         ...
@@ -331,6 +361,13 @@ class ExecutorTx(Protocol):
 
     async def kill_jobs(self, execution_id: str) -> list[str]:
         """Cancel this execution's unclaimed jobs (returns their task run ids) and flag claimed ones."""
+        ...
+
+    async def lock_flow(self, namespace: str, flow_id: str) -> bool:
+        """Take the flow's admission lock until the commit, or return False at once if another
+        transaction holds it (the caller then retries later). Concurrency limits are counted
+        under it so that executors admitting executions of one flow at once cannot both see
+        room; re-taking a held lock is free, and a backend with a single writer always grants it."""
         ...
 
     async def running_count(self, namespace: str, flow_id: str) -> int:
@@ -396,6 +433,13 @@ class Store(Protocol):
         ...
 
     async def search_executions(self, query: ExecutionQuery) -> Page: ...
+    async def execution_statistics(
+        self, namespace: str | None, flow_id: str | None, start: datetime, end: datetime, unit: StatisticsUnit
+    ) -> list[ExecutionBucket]:
+        """Executions created in ``[start, end]`` counted per hour or day (UTC) and state, with
+        their durations; ``namespace`` also counts the namespaces below it. Empty buckets are left out."""
+        ...
+
     async def delete_execution(self, execution_id: str) -> bool: ...
     async def request(self, execution_id: str, action: str, payload: dict[str, Any] | None = None) -> None:
         """Record a user action (kill, resume, restart…) for the executor and wake it."""
@@ -407,7 +451,14 @@ class Store(Protocol):
         ...
 
     # workers
-    async def register_worker(self, worker_id: str, group: str | None, hostname: str) -> None: ...
+    async def register_worker(self, worker_id: str, group: str | None, hostname: str) -> None:
+        """Announce a worker; ``group``: the worker groups it serves, comma-separated (None: the default)."""
+        ...
+
+    async def live_worker_groups(self, alive_within: float) -> set[str]:
+        """The worker group keys served by at least one worker heard from in the last ``alive_within`` s."""
+        ...
+
     async def heartbeat(self, worker_id: str) -> bool:
         """Refresh the worker's heartbeat; False if it was declared dead meanwhile."""
         ...

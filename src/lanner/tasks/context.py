@@ -13,7 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from lanner.models.state import TERMINAL_STATES, State
+
 __all__ = [
+    "DynamicTaskRun",
     "ExecutionPurge",
     "FileStore",
     "FlowSource",
@@ -68,7 +71,10 @@ class KVStore(Protocol):
 
 
 class NamespaceFileStore(Protocol):
-    """Files shared by a namespace's flows (uploaded with the namespace files API)."""
+    """Files shared by a namespace's flows (uploaded with the namespace files API).
+
+    A bad namespace or path raises a ``LannerError`` saying why; a missing file ``NotFoundError``.
+    """
 
     async def list(self, namespace: str | None = None) -> list[str]:
         """Every file's path relative to the namespace root (the flow's namespace by default)."""
@@ -76,6 +82,14 @@ class NamespaceFileStore(Protocol):
 
     async def fetch(self, path: str, destination: Path, namespace: str | None = None) -> Path:
         """Copy a namespace file to a local path."""
+        ...
+
+    async def put(self, path: str, data: bytes, namespace: str | None = None) -> None:
+        """Create or replace a namespace file (missing folders are created)."""
+        ...
+
+    async def delete(self, path: str, namespace: str | None = None) -> None:
+        """Delete a namespace file."""
         ...
 
 
@@ -160,6 +174,41 @@ class Purger(Protocol):
     async def logs(self, request: LogPurgeRequest) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DynamicTaskRun:
+    """A piece of work a runnable task did, reported as a task run of its own (a dbt model, a
+    test…): an already-ended child of the task's run, shown in the execution (task run list,
+    Gantt) but never planned, run or restarted by the engine.
+
+    ``task_id`` names it (any text, up to 256 characters: it is not a flow task id); ``start``
+    and ``end`` are when it ran (unknown: the attempt's end); ``outputs`` are shown on the task
+    run, not exposed as ``outputs.<task_id>`` to expressions, unless ``expose_outputs`` (a task
+    of the flow run by its parent, such as the children of a WorkingDirectory).
+    """
+
+    task_id: str
+    state: State
+    start: datetime | None = None
+    end: datetime | None = None
+    value: str | None = None
+    outputs: Mapping[str, Any] | None = None
+    expose_outputs: bool = False
+    #: the task run's id, when chosen beforehand (its log lines were written with it:
+    #: ``RunContext.task_run_logger``); unset, one is made
+    id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.task_id or len(self.task_id) > 256:
+            raise ValueError(f"a dynamic task run needs a task_id of 1 to 256 characters, not {self.task_id!r}")
+        if not self.state.is_terminal:
+            allowed = ", ".join(sorted(state.value for state in TERMINAL_STATES))
+            raise ValueError(f"dynamic task run {self.task_id!r}: state {self.state.value} is not an end state ({allowed})")
+        for name in ("start", "end"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError(f"dynamic task run {self.task_id!r}: {name} must be timezone-aware")
+
+
 class RunContext(Protocol):
     """What a running task sees: its identity, rendering, logs, files, secrets, KV and metrics."""
 
@@ -227,6 +276,20 @@ class RunContext(Protocol):
 
     def set_labels(self, labels: Mapping[str, str]) -> None:
         """Add or replace labels on the execution."""
+        ...
+
+    def task_run_logger(self, task_id: str, task_run_id: str, min_level: str | None = None) -> TaskLogger:
+        """A logger whose lines belong to a task run this attempt reports later with
+        ``add_task_runs`` (``DynamicTaskRun(id=task_run_id, …)``), dropping levels below ``min_level``."""
+        ...
+
+    def add_task_runs(self, runs: Sequence[DynamicTaskRun]) -> None:
+        """Report ended pieces of work as child task runs of this one (dbt: one per node).
+
+        They are written with the attempt's result, in the same transaction, whatever its
+        state (a failed attempt may report the nodes that failed). A result that is retried
+        (RETRYING) drops them: only the attempt that ends the task run keeps its own.
+        """
         ...
 
     async def killed(self) -> None:

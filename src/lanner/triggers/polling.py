@@ -10,7 +10,7 @@ asked for, in one transaction. A crash during a poll only repeats that poll.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +35,9 @@ class PollContext:
     state: dict[str, Any] = field(default_factory=dict)
     #: renders a value's expressions (flow variables, secrets)
     render: Callable[[Any], Any] = lambda value: value
+    #: renders one template with more variables (e.g. ``response``); a template that is exactly
+    #: one ``{{ expression }}`` gives its value (a bool stays a bool)
+    evaluate: Callable[[str, Mapping[str, Any]], Any] = lambda template, extra: template
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("lanner.triggers.polling"))
 
 

@@ -99,7 +99,7 @@ async def test_only_health_and_keyed_webhooks_are_public(auth_server: LiveServer
         health = await http.get("/health")
         assert health.status_code == 200
         assert health.json()["status"] == "UP"
-        for path in ("/", "/api/v1/docs", "/api/v1/openapi.json", "/api/v1/namespaces/company.team/files/directory"):
+        for path in ("/api/v1/docs", "/api/v1/openapi.json", "/api/v1/namespaces/company.team/files/directory"):
             assert (await http.get(path)).status_code == 401, path
     for webhook in (
         "/api/v1/executions/webhook/company.team/hello/key",
@@ -109,7 +109,31 @@ async def test_only_health_and_keyed_webhooks_are_public(auth_server: LiveServer
         assert await raw_request(auth_server.url, webhook, "POST") != 401
 
 
+async def test_the_ui_shell_is_public_and_its_api_calls_get_no_browser_dialog(auth_server: LiveServer) -> None:
+    """The app's shell and assets hold no data: they load without credentials, and the app's
+    own login page asks for them; its API calls (``X-Requested-With``) get no ``WWW-Authenticate``."""
+    for target in ("/", "/ui", "/ui/", "/ui/flows/edit/company.team/hello", "/ui/assets/missing.js"):
+        for method in ("GET", "HEAD"):
+            assert await raw_request(auth_server.url, target, method) != 401, (method, target)
+    for target in ("/ui/", "/ui/flows"):
+        for method in ("POST", "PUT", "DELETE"):
+            assert await raw_request(auth_server.url, target, method) == 401, (method, target)
+    async with httpx.AsyncClient(base_url=auth_server.url) as http:
+        from_ui = await http.get("/api/v1/flows/search", headers={"X-Requested-With": "XMLHttpRequest"})
+        assert from_ui.status_code == 401
+        assert "www-authenticate" not in from_ui.headers
+        ok = {"X-Requested-With": "XMLHttpRequest", **basic(USER, PASSWORD)}
+        assert (await http.get("/api/v1/flows/search", headers=ok)).status_code == 200
+
+
 BYPASSES = [
+    "/ui/../api/v1/flows/search",
+    "/ui/%2e%2e/api/v1/flows/search",
+    "/ui/..%2Fapi%2Fv1%2Fflows%2Fsearch",
+    "/ui//api/v1/flows/search",
+    "/ui/./../api/v1/flows/search",
+    "/ui\\..\\api/v1/flows/search",
+    "/api/v1/ui/flows/search",
     "/api/v1/flows/search/",
     "//api/v1/flows/search",
     "/api/v1//flows/search",

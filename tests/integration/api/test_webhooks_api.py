@@ -144,3 +144,15 @@ async def test_concurrent_calls_each_start_their_own_execution(server: LiveServe
     assert len({answer.json()["id"] for answer in answers}) == 20
     listed = await client.get("/api/v1/executions/search", params={"flowId": "orders", "size": 50})
     assert listed.json()["total"] == 20
+
+
+async def test_the_fast_path_masks_secrets_and_leaves_other_methods_to_the_router(
+    server: LiveServer, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Webhook calls skip FastAPI's routing but not secret masking, and answer at both prefixes."""
+    monkeypatch.setenv("LANNER_SECRET_ORDERS_HOOK", "from-secret")
+    await server.engine.deploy(HOOKED)
+    answer = await client.post("/api/v1/main/executions/webhook/company.team/orders/from-secret", json={"id": "from-secret"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"echo": "******"}
+    assert (await client.delete(f"{URL}/s3cr3t-key")).status_code == 405

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -52,9 +52,11 @@ class Result:
 class Proc:
     """One ``lanner`` process; its output goes to files, so it can be read while it runs."""
 
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], folder: Path) -> None:
+    def __init__(self, args: list[str], cwd: Path, env: dict[str, str], folder: Path, wrapper: Sequence[str] = ()) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self.args = [str(LANNER), *args]
+        # ``wrapper``: a command that runs the rest in place (``exec``s it, keeping the pid), such as
+        # ``ip netns exec NAME``
+        self.args = [*wrapper, str(LANNER), *args]
         self.cwd = cwd
         self._out = folder / "stdout"
         self._err = folder / "stderr"
@@ -90,8 +92,8 @@ class Proc:
         return Result(self.args, code, self._out.read_text(errors="replace"), self._err.read_text(errors="replace"))
 
 
-def start(*args: str | Path, cwd: Path, folder: Path, env: dict[str, str] | None = None) -> Proc:
-    return Proc([str(a) for a in args], cwd, env if env is not None else cli_env(), folder)
+def start(*args: str | Path, cwd: Path, folder: Path, env: dict[str, str] | None = None, wrapper: Sequence[str] = ()) -> Proc:
+    return Proc([str(a) for a in args], cwd, env if env is not None else cli_env(), folder, wrapper)
 
 
 def poll_until(condition: Callable[[], T], timeout: float, what: str, interval: float = 0.05) -> T:

@@ -11,10 +11,12 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -76,11 +78,16 @@ class Cluster:
     schema: str
     env: dict[str, str]
     components: dict[str, Component] = field(default_factory=dict)
+    #: the database the test reads (the components' own is ``env["LANNER_DATABASE_URL"]``)
+    database_url: str = PG_URL
 
-    def start(self, name: str, kind: str, *args: str, **env: str) -> Component:
+    def start(self, name: str, kind: str, *args: str, wrapper: Sequence[str] = (), **env: str) -> Component:
+        """Start ``lanner server <kind>``; ``wrapper`` runs it through a command that ``exec``s it,
+        such as ``ip netns exec NAME`` (another host's network)."""
         port = free_port()
         command = ["server", kind, "--port", str(port), "--data-dir", str(self.root / name)]
-        proc = start(*command, *args, cwd=self.root, folder=self.root / "logs" / name, env={**self.env, **env})
+        folder = self.root / "logs" / name
+        proc = start(*command, *args, cwd=self.root, folder=folder, env={**self.env, **env}, wrapper=wrapper)
         component = Component(name, kind, port, proc)
         self.components[name] = component
         return component
@@ -97,8 +104,34 @@ class Cluster:
         for component in self.components.values():
             component.proc.stop()
 
+    def deploy(self, source: str) -> None:
+        """Create or update a flow through the webserver's API."""
+        response = httpx.post(f"{self.api}/flows", content=source, headers={"Content-Type": "application/x-yaml"}, timeout=30)
+        assert response.status_code == 200, response.text
+
+    def submit_many(self, namespace: str, flow_id: str, numbers: Iterable[int], threads: int = 8) -> dict[int, str]:
+        """One execution per number (input ``n``), submitted concurrently: ``{n: execution id}``."""
+        numbers = list(numbers)
+        limits = httpx.Limits(max_connections=threads)
+        with httpx.Client(limits=limits) as client, ThreadPoolExecutor(threads) as pool:
+            ids = pool.map(lambda n: submit(self.api, namespace, flow_id, {"n": str(n)}, client=client), numbers)
+            return dict(zip(numbers, ids, strict=True))
+
+    def unfinished_task_runs(self, namespace: str) -> list[tuple[str, str, str]]:
+        """``(execution id, task id, state)`` of the task runs of ``namespace`` not in a terminal state."""
+        terminal = [state.value for state in State if state.is_terminal]
+        return [
+            (str(execution_id), str(task_id), str(state))
+            for execution_id, task_id, state in self.sql(
+                "SELECT r.execution_id, r.task_id, r.state FROM task_runs r JOIN executions e ON e.id = r.execution_id"
+                " WHERE e.namespace = %s AND NOT (r.state = ANY(%s))",
+                namespace,
+                terminal,
+            )
+        ]
+
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
             conn.execute(f'SET search_path TO "{self.schema}"')
             return list(conn.execute(query, params).fetchall())
 
@@ -115,7 +148,7 @@ class Cluster:
         """The executions with their task runs, read through Lanner's own store."""
 
         async def read() -> dict[str, ClaimedExecution]:
-            store = create_store(PG_URL, schema=self.schema, pool_size=2)
+            store = create_store(self.database_url, schema=self.schema, pool_size=2)
             try:
                 found = {}
                 for execution_id in ids:
@@ -134,7 +167,8 @@ class Cluster:
     def terminate_backends(self, components: Iterable[Component]) -> int:
         """``pg_terminate_backend`` of every database connection of these processes (pool and
         LISTEN connections), found by the client ports their sockets use."""
-        ports = sorted({port for c in components for port in backend_ports(c.pid)})
+        server_port = urlsplit(self.database_url).port or _PG_PORT
+        ports = sorted({port for c in components for port in backend_ports(c.pid, server_port)})
         rows = self.sql(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY(%s) AND pid <> pg_backend_pid()",
             ports,
@@ -142,10 +176,16 @@ class Cluster:
         return sum(1 for (done,) in rows if done)
 
 
-def submit(api: str, namespace: str, flow_id: str, inputs: dict[str, str], retries: int = 20) -> str:
-    """Create an execution through the API; a 503 (database briefly away) is retried, as a client would."""
+def submit(
+    api: str, namespace: str, flow_id: str, inputs: dict[str, str], retries: int = 20, client: httpx.Client | None = None
+) -> str:
+    """Create an execution through the API; a 503 (database briefly away) is retried, as a client would.
+
+    ``client``: a shared one (its connections are kept); each call of ``httpx.post`` builds a new
+    client, and its TLS context costs tens of milliseconds of the test's CPU."""
+    post = client.post if client is not None else httpx.post
     for _ in range(retries):
-        response = httpx.post(f"{api}/executions/{namespace}/{flow_id}", data=inputs, timeout=30)
+        response = post(f"{api}/executions/{namespace}/{flow_id}", data=inputs, timeout=30)
         if response.status_code != 503:
             assert response.status_code == 200, response.text
             return str(response.json()["id"])
@@ -153,8 +193,8 @@ def submit(api: str, namespace: str, flow_id: str, inputs: dict[str, str], retri
     raise AssertionError(f"the API kept answering 503: {response.text}")
 
 
-def backend_ports(pid: int) -> set[int]:
-    """Local TCP ports of ``pid``'s connections to PostgreSQL (Linux ``/proc``)."""
+def backend_ports(pid: int, server_port: int = _PG_PORT) -> set[int]:
+    """Local TCP ports of ``pid``'s connections to PostgreSQL at ``server_port`` (Linux ``/proc``)."""
     inodes = set()
     fd_dir = Path(f"/proc/{pid}/fd")
     for fd in fd_dir.iterdir():
@@ -172,7 +212,7 @@ def backend_ports(pid: int) -> set[int]:
         for line in path.read_text().splitlines()[1:]:
             parts = line.split()
             local, remote, inode = parts[1], parts[2], parts[9]
-            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == _PG_PORT:
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == server_port:
                 ports.add(int(local.rsplit(":", 1)[1], 16))
     return ports
 

@@ -1,5 +1,5 @@
 """Lanner as separate processes on one PostgreSQL: a webserver, two executors, two schedulers
-and three workers (one serving the ``gpu`` worker group). 150 executions of a 3-task flow run while a
+and three workers (one serving the ``gpu`` worker group). 1,000 executions of a 3-task flow run while a
 worker holding running tasks and an executor are killed with ``kill -9``; then every
 component's database connections are terminated by the server; then a worker is stopped with
 SIGTERM mid-task. Nothing is lost or stuck, lost attempts are recorded and resubmitted within
@@ -16,24 +16,22 @@ import signal
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 
 from lanner.models.state import State
 
 from ..cli._process import cli_env
-from .cluster import PG_URL, Cluster, poll, submit
+from .cluster import PG_URL, Cluster, poll
 
 pytestmark = pytest.mark.postgres
 
 DEAD_AFTER = 3.0
 HEARTBEAT = 0.5
-EXECUTIONS = 150
+EXECUTIONS = 1000
 #: multiples of this fail on purpose (their expected end is FAILED, without retries)
 FAIL_EVERY = 25
 
@@ -114,7 +112,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "LANNER_STORAGE_DIR": str(root / "storage"),  # what an object store is to several hosts
         "LANNER_WORKER_DEAD_AFTER": str(DEAD_AFTER),
         "LANNER_WORKER_HEARTBEAT_INTERVAL": str(HEARTBEAT),
-        "LANNER_WORKER_THREADS": "8",
+        "LANNER_WORKER_THREADS": "16",
         "LANNER_EXECUTOR_IDLE_POLL": "0.5",
         "LANNER_SCHEDULER_POLL": "0.5",
         "LANNER_LOG_LEVEL": "WARNING",
@@ -138,35 +136,27 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def _deploy(cluster: Cluster, source: str) -> None:
-    response = httpx.post(f"{cluster.api}/flows", content=source, headers={"Content-Type": "application/x-yaml"}, timeout=30)
-    assert response.status_code == 200, response.text
-
-
-def _submit_all(cluster: Cluster, flow_id: str, numbers: range) -> dict[int, str]:
-    with ThreadPoolExecutor(8) as pool:
-        ids = pool.map(lambda n: submit(cluster.api, "test.ha", flow_id, {"n": str(n)}), numbers)
-        return dict(zip(numbers, ids, strict=True))
-
-
 def _lines(path: Path) -> set[str]:
     return set(path.read_text().split()) if path.exists() else set()
 
 
+@pytest.mark.timeout(600)
 def test_kill9_of_a_worker_and_an_executor_loses_nothing(cluster: Cluster) -> None:
     shell_effects, py_effects = cluster.root / "shell.txt", cluster.root / "py.txt"
-    _deploy(cluster, TICK)
+    cluster.deploy(TICK)
     source = WORK.replace("SHELL_EFFECTS", str(shell_effects)).replace("PY_EFFECTS", str(py_effects))
-    _deploy(cluster, source.replace("FAIL_EVERY", str(FAIL_EVERY)))
-    ids = _submit_all(cluster, "work", range(1, EXECUTIONS + 1))
+    cluster.deploy(source.replace("FAIL_EVERY", str(FAIL_EVERY)))
+    ids = cluster.submit_many("test.ha", "work", range(1, EXECUTIONS + 1))
 
     w1, exec1 = cluster.components["w1"], cluster.components["exec1"]
+    # mid-run: the worker once a quarter of the executions has ended, the executor at half
+    poll(lambda: cluster.unfinished("test.ha") <= EXECUTIONS * 3 // 4, 300, "a quarter of the executions to end")
     poll(lambda: cluster.running_jobs_of(w1) >= 3, 60, "worker w1 to hold running tasks")
     killed_at = time.time()
     w1.kill9()
-    poll(lambda: cluster.unfinished("test.ha") <= EXECUTIONS // 2, 60, "half of the executions to end")
+    poll(lambda: cluster.unfinished("test.ha") <= EXECUTIONS // 2, 300, "half of the executions to end")
     exec1.kill9()
-    poll(lambda: cluster.unfinished("test.ha") == 0, 90, "every execution to end")
+    poll(lambda: cluster.unfinished("test.ha") == 0, 300, "every execution to end")
 
     found = cluster.executions(list(ids.values()))
     shell_done, py_done = _lines(shell_effects), _lines(py_effects)
@@ -215,7 +205,7 @@ def test_components_carry_on_after_their_connections_are_terminated(cluster: Clu
     alive = [c for c in cluster.components.values() if c.alive()]
     assert cluster.terminate_backends(alive) >= len(alive)  # each had a pool or LISTEN connection
     before = cluster.sql("SELECT count(*) FROM executions WHERE namespace = 'test.ha.schedule'")[0][0]
-    ids = _submit_all(cluster, "work", range(1001, 1021))
+    ids = cluster.submit_many("test.ha", "work", range(1001, 1021))
     poll(lambda: cluster.unfinished("test.ha") == 0, 60, "the executions submitted after the cut to end")
     found = cluster.executions(list(ids.values()))
     assert {item.execution.state for item in found.values()} == {State.SUCCESS}
@@ -230,9 +220,9 @@ def test_components_carry_on_after_their_connections_are_terminated(cluster: Clu
 
 def test_sigterm_of_a_worker_mid_task_hands_its_tasks_back(cluster: Cluster) -> None:
     effects = cluster.root / "slow.txt"
-    _deploy(cluster, SLOW.replace("SLOW_EFFECTS", str(effects)))
+    cluster.deploy(SLOW.replace("SLOW_EFFECTS", str(effects)))
     w2 = cluster.components["w2"]
-    ids = _submit_all(cluster, "slow", range(1, 5))
+    ids = cluster.submit_many("test.ha", "slow", range(1, 5))
     poll(lambda: cluster.running_jobs_of(w2) == 4, 60, "worker w2 to run the slow tasks")
     earlier = len(w2.proc.stderr_so_far())
     w2.proc.send(signal.SIGTERM)

@@ -11,6 +11,7 @@ from lanner.engine.scheduler import Deployed
 from lanner.storage.ports import TriggerCommit, TriggerState
 from lanner.triggers.polling import PollContext, PollingTrigger
 
+from ..storage.factories import execution
 from .conftest import EngineFactory, FakeClock, executions_of
 
 FLOW = """
@@ -89,3 +90,22 @@ async def test_a_stale_version_writes_nothing(new_engine: EngineFactory, clock: 
     assert not await engine.store.commit_triggers(TriggerCommit([second]))
     stored = await engine.store.get_trigger_state("ns", "f", "t")
     assert stored is not None and stored.data == {"who": "first"} and stored.version == 1
+
+
+async def test_a_stale_version_creates_no_execution(new_engine: EngineFactory, clock: FakeClock) -> None:
+    """Executions committed with a trigger state exist only if its fence held (on PostgreSQL
+    this commit is a single statement: the inserts are conditional on the fenced update)."""
+    engine = await new_engine()
+    await engine.store.add_trigger_states([TriggerState("ns", "f", "t", type="x")])
+    first = await engine.store.get_trigger_state("ns", "f", "t")
+    second = await engine.store.get_trigger_state("ns", "f", "t")
+    assert first is not None and second is not None
+    won, lost = execution("ns", "f"), execution("ns", "f")
+    assert await engine.store.commit_triggers(TriggerCommit([first], [won]))
+    assert first.version == 1
+    assert not await engine.store.commit_triggers(TriggerCommit([second], [lost]))
+    assert await engine.store.execution_state(won.id) is not None
+    assert await engine.store.execution_state(lost.id) is None
+    alone = execution("ns", "f")
+    assert await engine.store.commit_triggers(TriggerCommit([], [alone]))
+    assert await engine.store.execution_state(alone.id) is not None

@@ -124,3 +124,8 @@ def test_auth_settings_from_variables() -> None:
         load_settings(environ={"LANNER_AUTH_TOKENS": "short"})
     with pytest.raises(ConfigError, match="both"):
         load_settings(environ={"LANNER_AUTH_BASIC_PASSWORD": "pw"})
+
+
+def test_names_lists_both_prefixes_without_values() -> None:
+    secrets = EnvSecrets({"LANNER_SECRET_B_KEY": "x", "SECRET_A_KEY": "eQ==", "SECRET_bad-name": "eQ==", "OTHER": "1"})
+    assert secrets.names() == ["A_KEY", "B_KEY"]

@@ -52,7 +52,8 @@ def test_every_property_of_every_task_and_trigger_is_documented(schema: dict[str
     assert definitions
     for type_name, definition in definitions.items():
         assert definition.get("description"), type_name
-        assert definition["title"] == definition["properties"]["type"]["enum"][0]
+        type_property = definition["properties"]["type"]  # a type with one name is a `const`
+        assert definition["title"] == (type_property["enum"][0] if "enum" in type_property else type_property["const"])
         for name, prop in definition["properties"].items():
             problems = [key for key in ("description", "markdownDescription", "title", "examples") if not prop.get(key)]
             if not any(key in prop for key in ("type", "anyOf", "oneOf", "allOf")):

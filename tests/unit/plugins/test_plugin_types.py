@@ -36,11 +36,14 @@ def test_every_plugin_type_is_registered_under_kestra_and_lanner_names() -> None
         "io.kestra.plugin.jdbc.postgresql.CopyOut": "lanner.postgres.CopyOut",
         "io.kestra.plugin.jdbc.postgresql.Trigger": "lanner.postgres.Trigger",
         "io.kestra.plugin.jdbc.duckdb.Query": "lanner.duckdb.Query",
+        "io.kestra.plugin.core.http.Trigger": "lanner.core.http.Trigger",
+        "io.kestra.plugin.fs.http.Trigger": "lanner.core.http.Trigger",
     }
     for kestra, lanner in pairs.items():
         assert registry.canonical(kestra) == lanner
     assert registry.origin["lanner.dbt.DbtCLI"] == "dbt"
     assert registry.origin["lanner.postgres.Trigger"] == "postgres"
+    assert registry.origin["lanner.core.http.Trigger"] == "http"
 
 
 def test_a_kestra_dbt_flow_validates_with_container_image_accepted() -> None:

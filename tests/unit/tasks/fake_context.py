@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -156,6 +156,8 @@ class FakeRunContext:
         self.masked: list[str] = []
         self.warnings: list[str] = []
         self.labels: dict[str, str] = {}
+        #: what the task reported with ``add_task_runs``
+        self.task_runs: list[Any] = []
         self._variables: dict[str, Any] = {
             "flow": {"id": flow_id, "namespace": namespace},
             "execution": {"id": self.execution_id},
@@ -209,6 +211,9 @@ class FakeRunContext:
 
     def set_labels(self, labels: Mapping[str, str]) -> None:
         self.labels.update(labels)
+
+    def add_task_runs(self, runs: Sequence[Any]) -> None:
+        self.task_runs.extend(runs)
 
     async def killed(self) -> None:
         await self._kill.wait()

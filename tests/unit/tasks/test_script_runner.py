@@ -191,3 +191,31 @@ async def test_large_output_line_is_parsed(ctx: FakeRunContext, tmp_path: Path) 
     result = await run_process(ctx, [sys.executable, "-c", code], cwd=tmp_path)
 
     assert len(result.vars["big"]) == 500_000
+
+
+async def test_a_cancellation_while_the_process_starts_stops_its_group(
+    ctx: FakeRunContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A kill right after the start: asyncio alone would kill the shell only and then wait for
+    # the pipes its background child holds, until that child ends.
+    real_spawn = asyncio.create_subprocess_exec
+    spawned, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_spawn(*args: object, **kwargs: object) -> asyncio.subprocess.Process:
+        process = await real_spawn(*args, **kwargs)  # type: ignore[arg-type]
+        spawned.set()
+        await release.wait()  # the cancellation lands while the start is still in progress
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", slow_spawn)
+    pid_file = tmp_path / "child.pid"
+    run = asyncio.ensure_future(run_process(ctx, ["sh", "-c", f"sleep 30 & echo $! > {pid_file}; wait"], cwd=tmp_path))
+    await spawned.wait()
+    await eventually(lambda: pid_file.exists() and pid_file.read_text().strip() != "", what="the child pid")
+    child = int(pid_file.read_text())
+
+    run.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(run, timeout=10)
+    await eventually(lambda: process_gone(child), what=f"child {child} to be gone")

@@ -165,8 +165,8 @@ def test_docker_task_runner_is_rejected_at_validation() -> None:
     with pytest.raises(ValidationError, match="Docker task runner is not available here"):
         shell(commands=["true"], runner="DOCKER")
 
-    with pytest.raises(ValidationError, match=re.escape("'io.kestra.plugin.ee.kubernetes.runner.Kubernetes' is not available")):
-        shell(commands=["true"], taskRunner={"type": "io.kestra.plugin.ee.kubernetes.runner.Kubernetes"})
+    with pytest.raises(ValidationError, match=re.escape("'io.kestra.plugin.ee.aws.runner.Batch' is not available")):
+        shell(commands=["true"], taskRunner={"type": "io.kestra.plugin.ee.aws.runner.Batch"})
 
 
 async def test_process_task_runner_and_container_image_are_accepted(ctx: FakeRunContext) -> None:

@@ -15,6 +15,9 @@ import type {
   TriggerItem,
   ValidationResult,
 } from "./types";
+import type { ExecutionStatistics } from "../dashboard/chartData";
+import { baseName, type FileEntry } from "../namespaceFiles/paths";
+import { authHeaders, unauthorized } from "./auth";
 
 export const API_BASE = "/api/v1";
 
@@ -78,7 +81,15 @@ export interface RequestOptions {
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const response = await send(path, options);
+  if (response.status === 204) return undefined as T;
+  const text = await response.text(); // some answers (file writes, moves) have no body
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The raw answer of a successful call (for file contents); a 401 goes to the login page. */
+export async function send(path: string, options: RequestOptions = {}, accept = "application/json"): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept, ...authHeaders() };
   if (options.contentType) headers["Content-Type"] = options.contentType;
   const response = await fetch(apiUrl(path, options.query), {
     method: options.method ?? "GET",
@@ -87,9 +98,9 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     signal: options.signal,
     credentials: "same-origin",
   });
+  if (response.status === 401) unauthorized();
   if (!response.ok) throw await errorOf(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+  return response;
 }
 
 const json = (data: unknown): RequestOptions => ({ body: JSON.stringify(data), contentType: "application/json" });
@@ -140,9 +151,25 @@ export const api = {
     request<Execution>(`/executions/${seg(namespace)}/${seg(id)}`, { method: "POST", body: inputs, query: { labels } }),
   killExecution: (id: string) => request<unknown>(`/executions/${seg(id)}/kill`, { method: "DELETE" }),
   restartExecution: (id: string) => request<Execution>(`/executions/${seg(id)}/restart`, { method: "POST" }),
+  resumeExecution: (id: string) => request<void>(`/executions/${seg(id)}/resume`, { method: "POST", ...json({}) }),
+  replayExecution: (id: string, taskRunId?: string) =>
+    request<Execution>(`/executions/${seg(id)}/replay`, { method: "POST", query: { taskRunId } }),
+  /** The bytes of a file of an execution (its internal storage URI). */
+  executionFile: async (id: string, path: string): Promise<Blob> =>
+    (await send(`/executions/${seg(id)}/file`, { query: { path } }, "application/octet-stream")).blob(),
+  backfillTrigger: (
+    namespace: string,
+    flowId: string,
+    triggerId: string,
+    backfill: { start: string; end?: string; labels?: Record<string, string> },
+  ) => request<unknown>("/triggers", { method: "PUT", ...json({ namespace, flowId, triggerId, backfill }) }),
   killExecutions: (ids: string[]) => request<{ count: number }>("/executions/kill/by-ids", { method: "DELETE", ...json(ids) }),
   restartExecutions: (ids: string[]) => request<{ count: number }>("/executions/restart/by-ids", { method: "POST", ...json(ids) }),
   deleteExecutions: (ids: string[]) => request<{ count: number }>("/executions/by-ids", { method: "DELETE", ...json(ids) }),
+  executionStatistics: (
+    query: { startDate?: string; endDate?: string; groupBy?: "hour" | "day"; namespace?: string; flowId?: string },
+    signal?: AbortSignal,
+  ) => request<ExecutionStatistics[]>("/executions/statistics/daily", { method: "POST", ...json(query), signal }),
   logs: (executionId: string, minLevel?: string) => request<LogEntry[]>(`/logs/${seg(executionId)}`, { query: { minLevel } }),
 
   // plugins
@@ -159,6 +186,36 @@ export const api = {
   blueprints: () => request<BlueprintSummary[]>("/blueprints"),
   blueprint: (id: string) => request<Blueprint>(`/blueprints/${seg(id)}`),
 
+  // namespace files (paths relative to the namespace root)
+  listFiles: (namespace: string, path: string, signal?: AbortSignal) =>
+    request<FileEntry[]>(`/namespaces/${seg(namespace)}/files/directory`, { query: { path: path || undefined }, signal }),
+  /** The file's text; null when it is not UTF-8 text (a binary file). */
+  readFile: async (namespace: string, path: string, signal?: AbortSignal): Promise<string | null> => {
+    const response = await send(`/namespaces/${seg(namespace)}/files`, { query: { path }, signal }, "application/octet-stream");
+    try {
+      const text = new TextDecoder("utf-8", { fatal: true }).decode(await response.arrayBuffer());
+      return text.includes("\u0000") ? null : text;
+    } catch {
+      return null;
+    }
+  },
+  writeFile: (namespace: string, path: string, content: Blob) => {
+    const form = new FormData();
+    form.append("fileContent", content, baseName(path));
+    return request<void>(`/namespaces/${seg(namespace)}/files`, { method: "POST", query: { path }, body: form });
+  },
+  createFolder: (namespace: string, path: string) =>
+    request<void>(`/namespaces/${seg(namespace)}/files/directory`, { method: "POST", query: { path } }),
+  moveFile: (namespace: string, from: string, to: string) =>
+    request<void>(`/namespaces/${seg(namespace)}/files`, { method: "PUT", query: { from, to } }),
+  deleteFile: (namespace: string, path: string) =>
+    request<void>(`/namespaces/${seg(namespace)}/files`, { method: "DELETE", query: { path } }),
+
+  /** The names of the secrets flows can read (never their values). */
+  secretNames: (namespace: string) =>
+    request<{ readOnly: boolean; results: { key: string }[]; total: number }>(`/namespaces/${seg(namespace)}/secrets`, {
+      query: { size: 1000 },
+    }),
   kvKeys: (namespace: string) => request<{ key: string; description?: string | null }[]>(`/namespaces/${seg(namespace)}/kv`),
 };
 

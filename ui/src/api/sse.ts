@@ -1,5 +1,6 @@
 // Server-Sent Events read with fetch (not EventSource): the stream ends when the server ends
 // it (EventSource would reconnect and replay every event), and it can be aborted.
+import { authHeaders, unauthorized } from "./auth";
 import { apiUrl, type Query } from "./client";
 
 export interface SseEvent {
@@ -67,10 +68,11 @@ export interface FollowHandlers<T> {
 export async function follow<T>(path: string, handlers: FollowHandlers<T>, signal: AbortSignal, query: Query = {}): Promise<void> {
   try {
     const response = await fetch(apiUrl(path, query), {
-      headers: { Accept: "text/event-stream" },
+      headers: { Accept: "text/event-stream", ...authHeaders() },
       credentials: "same-origin",
       signal,
     });
+    if (response.status === 401) unauthorized();
     if (!response.ok || !response.body) throw new Error(`follow ${path}: ${response.status} ${response.statusText}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     const parser = new SseParser();

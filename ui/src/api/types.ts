@@ -225,6 +225,7 @@ export interface TriggerContext {
   nextExecutionDate?: string | null;
   disabled: boolean;
   executionId?: string | null;
+  backfill?: { start: string; end: string; currentDate?: string | null; paused: boolean } | null;
 }
 
 export interface TriggerItem {

@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from "react-router";
+import { NavLink, Outlet, useNavigate } from "react-router";
+import { authorization, clearAuthorization, LOGIN_PATH } from "../api/auth";
 import { useTheme } from "../theme";
 
 const NAV: { to: string; label: string; icon: string; end?: boolean }[] = [
@@ -13,6 +14,12 @@ const NAV: { to: string; label: string; icon: string; end?: boolean }[] = [
 
 export function Layout() {
   const { theme, toggle } = useTheme();
+  const navigate = useNavigate();
+  const loggedIn = authorization() !== null;
+  function logout() {
+    clearAuthorization();
+    navigate(LOGIN_PATH, { replace: true });
+  }
   return (
     <div className="app">
       <aside className="sidebar">
@@ -33,9 +40,14 @@ export function Layout() {
           <button type="button" className="ghost" onClick={toggle} aria-label="Toggle dark mode" data-testid="theme-toggle">
             {theme === "dark" ? "☀ Light theme" : "☾ Dark theme"}
           </button>
-          <a className="muted small" href="/api/v1/docs" target="_blank" rel="noreferrer">
+          {loggedIn ? (
+            <button type="button" className="ghost" onClick={logout} data-testid="logout">
+              ⎋ Log out
+            </button>
+          ) : null}
+          <NavLink className="muted small" to="/api-docs" data-testid="api-docs-link">
             API docs
-          </a>
+          </NavLink>
         </div>
       </aside>
       <main className="content">

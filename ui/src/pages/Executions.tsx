@@ -26,6 +26,7 @@ export function ExecutionsPage() {
   const flowId = params.get("flowId") ?? "";
   const state = params.get("state") ?? "";
   const timeRange = params.get("timeRange") ?? "";
+  const label = params.get("labels") ?? "";
   const page = Number(params.get("page") ?? "1") || 1;
   const [text, setText] = useState(q);
   const debounced = useDebounced(text, 250);
@@ -43,10 +44,20 @@ export function ExecutionsPage() {
   const executions = useLoad(
     (signal) =>
       api.searchExecutions(
-        { q, namespace, flowId, state: state ? [state] : undefined, timeRange, page, size: PAGE_SIZE, sort: ["state.startDate:desc"] },
+        {
+          q,
+          namespace,
+          flowId,
+          state: state ? [state] : undefined,
+          labels: label ? [label] : undefined,
+          timeRange,
+          page,
+          size: PAGE_SIZE,
+          sort: ["state.startDate:desc"],
+        },
         signal,
       ),
-    [q, namespace, flowId, state, timeRange, page],
+    [q, namespace, flowId, state, label, timeRange, page],
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulkError, setBulkError] = useState<unknown>(null);
@@ -98,6 +109,14 @@ export function ExecutionsPage() {
         <input type="search" className="grow" placeholder="Search by id, namespace or flow" value={text} onChange={(e) => setText(e.target.value)} aria-label="Search executions" />
         <input type="text" placeholder="namespace" value={namespace} onChange={(e) => set({ namespace: e.target.value })} aria-label="Namespace" />
         <input type="text" placeholder="flow id" value={flowId} onChange={(e) => set({ flowId: e.target.value })} aria-label="Flow id" />
+        <input
+          type="text"
+          placeholder="label key:value"
+          value={label}
+          onChange={(e) => set({ labels: e.target.value })}
+          aria-label="Label"
+          title="Executions with this label (key:value); a click on a label fills it"
+        />
         <select value={state} onChange={(e) => set({ state: e.target.value })} aria-label="State">
           <option value="">any state</option>
           {STATES.map((item) => (
@@ -185,7 +204,7 @@ export function ExecutionsPage() {
                 <td className="small muted">{formatDate(execution.state.startDate)}</td>
                 <td className="num small">{formatIsoDuration(execution.state.duration)}</td>
                 <td>
-                  <Labels labels={execution.labels} />
+                  <Labels labels={execution.labels} onClick={(item) => set({ labels: `${item.key}:${item.value}` })} />
                 </td>
               </tr>
             ))}

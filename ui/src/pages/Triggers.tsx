@@ -1,10 +1,14 @@
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { api } from "../api/client";
 import { Empty, ErrorBanner, FlowLink, PageHeader, Pagination, Spinner } from "../components/common";
 import { formatDate } from "../util/format";
 import { useDebounced, useDocumentTitle, useLoad } from "../util/hooks";
+import { isWebhookType, webhook } from "../triggers/webhook";
+import { WebhookCurl } from "../triggers/WebhookCurl";
+import { BackfillForm } from "../triggers/BackfillForm";
 
 const PAGE_SIZE = 25;
+const isSchedule = (type: string | undefined) => /\.Schedule$/.test(type ?? "");
 
 export function TriggersPage() {
   useDocumentTitle("Triggers");
@@ -12,6 +16,8 @@ export function TriggersPage() {
   const q = useDebounced(text, 250);
   const [page, setPage] = useState(1);
   const [error, setError] = useState<unknown>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const [backfilling, setBackfilling] = useState<string | null>(null);
   const triggers = useLoad(() => api.searchTriggers({ q, page, size: PAGE_SIZE }), [q, page]);
   const toggle = async (namespace: string, flowId: string, triggerId: string, disabled: boolean) => {
     setError(null);
@@ -46,10 +52,44 @@ export function TriggersPage() {
             </tr>
           </thead>
           <tbody>
-            {triggers.data.results.map(({ triggerContext: t }) => (
-              <tr key={`${t.namespace}/${t.flowId}/${t.triggerId}`}>
+            {triggers.data.results.map(({ triggerContext: t, abstractTrigger: definition }) => {
+              const rowKey = `${t.namespace}/${t.flowId}/${t.triggerId}`;
+              const hook =
+                isWebhookType(definition.type) && typeof definition.key === "string"
+                  ? webhook(window.location.origin, t.namespace, t.flowId, t.triggerId, definition.key)
+                  : null;
+              return (
+              <Fragment key={rowKey}>
+              <tr>
                 <td>
                   <code>{t.triggerId}</code>
+                  {hook && (
+                    <button
+                      type="button"
+                      className="ghost small"
+                      onClick={() => setOpen(open === rowKey ? null : rowKey)}
+                      aria-expanded={open === rowKey}
+                      data-testid={`show-webhook-${t.triggerId}`}
+                    >
+                      {open === rowKey ? "Hide cURL" : "URL & cURL"}
+                    </button>
+                  )}
+                  {isSchedule(t.type) && (
+                    <button
+                      type="button"
+                      className="ghost small"
+                      onClick={() => setBackfilling(backfilling === rowKey ? null : rowKey)}
+                      aria-expanded={backfilling === rowKey}
+                      data-testid={`show-backfill-${t.triggerId}`}
+                    >
+                      Backfill
+                    </button>
+                  )}
+                  {t.backfill && (
+                    <div className="small muted" data-testid={`backfill-state-${t.triggerId}`}>
+                      backfill {t.backfill.paused ? "paused" : "running"}: {formatDate(t.backfill.currentDate ?? t.backfill.start)} → {formatDate(t.backfill.end)}
+                    </div>
+                  )}
                 </td>
                 <td>
                   <FlowLink namespace={t.namespace} id={t.flowId} />
@@ -66,7 +106,31 @@ export function TriggersPage() {
                   />
                 </td>
               </tr>
-            ))}
+              {backfilling === rowKey && (
+                <tr>
+                  <td colSpan={6}>
+                    <BackfillForm
+                      namespace={t.namespace}
+                      flowId={t.flowId}
+                      triggerId={t.triggerId}
+                      onDone={() => {
+                        setBackfilling(null);
+                        triggers.reload();
+                      }}
+                    />
+                  </td>
+                </tr>
+              )}
+              {hook && open === rowKey && (
+                <tr>
+                  <td colSpan={6}>
+                    <WebhookCurl hook={hook} />
+                  </td>
+                </tr>
+              )}
+              </Fragment>
+              );
+            })}
           </tbody>
         </table>
       )}

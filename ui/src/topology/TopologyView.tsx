@@ -12,10 +12,12 @@ import {
   type Node,
   type NodeProps,
 } from "@xyflow/react";
-import { useMemo } from "react";
+import { memo, useMemo, useRef } from "react";
 import { Link } from "react-router";
 import type { Topology, TopologyNode } from "./graph";
-import { layoutTopology, parentsFirst, type Direction } from "./layout";
+import type { Direction } from "./layout";
+import { layouts } from "./layoutCache";
+import { withStates } from "./states";
 
 interface NodeData extends Record<string, unknown> {
   node: TopologyNode;
@@ -88,7 +90,8 @@ function GroupBox({ data }: NodeProps<FlowNode>) {
 /** From this many nodes on, a graph is "large": see `TopologyView`. */
 const LARGE = 150;
 
-const NODE_TYPES = { box: TaskBox, flowable: GroupBox };
+// memo: a node redraws only when its data (its state) changed
+const NODE_TYPES = { box: memo(TaskBox), flowable: memo(GroupBox) };
 
 export interface TopologyViewProps {
   topology: Topology;
@@ -99,26 +102,42 @@ export interface TopologyViewProps {
 }
 
 export function TopologyView({ topology, states, direction = "TB", onTask }: TopologyViewProps) {
-  const placed = useMemo(() => parentsFirst(layoutTopology(topology, direction)), [topology, direction]);
+  // laid out once per structure; states only change the nodes' data (their colour)
+  const placed = useMemo(() => layouts.place(topology, direction), [topology, direction]);
   const parents = useMemo(() => new Set(topology.nodes.map((node) => node.parent).filter(Boolean)), [topology]);
-  const nodes: FlowNode[] = useMemo(
+  // the callback changes with each render of the page: the nodes keep one that calls the latest
+  const latestOnTask = useRef(onTask);
+  latestOnTask.current = onTask;
+  const clickable = onTask !== undefined;
+  const base: FlowNode[] = useMemo(() => {
+    const handler = clickable ? (taskId: string) => latestOnTask.current?.(taskId) : undefined;
+    return placed.map(({ node, box, position }) => {
+      const isGroup = parents.has(node.id);
+      return {
+        id: node.id,
+        type: isGroup ? "flowable" : "box",
+        position,
+        ...(node.parent ? { parentId: node.parent, extent: "parent" as const } : {}),
+        data: { node, direction, onTask: handler },
+        // the size is known (the layout's): the node is drawn at once, without waiting to be measured
+        width: box.width,
+        height: box.height,
+        draggable: false,
+        selectable: false,
+        connectable: false,
+        zIndex: isGroup ? -1 : 0,
+      };
+    });
+  }, [placed, parents, direction, clickable]);
+  const stated = useRef(new WeakMap<FlowNode, FlowNode>());
+  const nodes = useMemo(
     () =>
-      placed.map(({ node, box, position }) => {
-        const isGroup = parents.has(node.id);
-        return {
-          id: node.id,
-          type: isGroup ? "flowable" : "box",
-          position,
-          ...(node.parent ? { parentId: node.parent, extent: "parent" as const } : {}),
-          data: { node, state: node.taskId && node.kind !== "trigger" ? states?.get(node.taskId) : undefined, direction, onTask },
-          style: { width: box.width, height: box.height },
-          draggable: false,
-          selectable: false,
-          connectable: false,
-          zIndex: isGroup ? -1 : 0,
-        };
-      }),
-    [placed, parents, states, direction, onTask],
+      withStates(
+        base,
+        ({ data: { node } }) => (node.taskId && node.kind !== "trigger" ? states?.get(node.taskId) : undefined),
+        stated.current,
+      ),
+    [base, states],
   );
   const edges: Edge[] = useMemo(
     () =>

@@ -69,6 +69,33 @@ tasks:
     expect(topology.nodes.find((n) => n.id === "task:each")?.kind).toBe("group");
   });
 
+  test("two groups in a row with several ends each are joined group to group", () => {
+    const parallel = (id: string, n: number) => ({
+      id,
+      type: "io.kestra.plugin.core.flow.Parallel",
+      tasks: Array.from({ length: n }, (_, i) => ({ id: `${id}_${i}`, type: "lanner.core.Log" })),
+    });
+    const topology = buildTopology({ tasks: [parallel("one", 3), parallel("two", 3), parallel("three", 1), parallel("four", 2)] });
+    expect(edges(topology)).toEqual(
+      [
+        "start->task:one_0",
+        "start->task:one_1",
+        "start->task:one_2",
+        "task:one->task:two", // not 3 × 3 edges between their tasks
+        "task:two_0->task:three_0",
+        "task:two_1->task:three_0",
+        "task:two_2->task:three_0",
+        "task:three_0->task:four_0",
+        "task:three_0->task:four_1",
+        "task:four_0->end",
+        "task:four_1->end",
+      ].sort(),
+    );
+    // 50 Parallels of 10 in a row: 49 edges between them, not 4,900
+    const large = buildTopology({ tasks: Array.from({ length: 50 }, (_, g) => parallel(`g${g}`, 10)) });
+    expect(large.edges).toHaveLength(10 + 49 + 10);
+  });
+
   test("dag edges follow dependsOn; roots and leaves join the surrounding tasks", () => {
     const topology = buildTopology(
       parse(`

@@ -1,9 +1,11 @@
 // The topology of a flow: its tasks as a graph, built from the parsed flow (the YAML source
 // parsed client-side, or the server's flow JSON — both have the same shape). Flowable tasks
 // (Parallel, Sequential, Dag, If, Switch, ForEach, …) become groups holding their children;
-// edges always join leaf nodes (a group is entered through its first tasks and left through
-// its last ones), which is what a compound dagre layout needs. Malformed input (a flow being
-// typed) never throws: what cannot be read is left out.
+// edges join leaf nodes (a group is entered through its first tasks and left through its last
+// ones), except between two groups in a row that each have several ends (two Parallels of 10:
+// one edge from group to group, not 10 × 10 between their tasks, which say no more and cost a
+// large flow thousands of edges to draw). Malformed input (a flow being typed) never throws:
+// what cannot be read is left out.
 
 export type NodeKind = "start" | "end" | "trigger" | "task" | "subflow" | "group" | "decision" | "branch";
 
@@ -63,6 +65,8 @@ function shortType(type: unknown): string {
 interface Piece {
   entries: string[];
   exits: string[];
+  /** the group holding the whole piece (a flowable task's) */
+  group?: string;
 }
 
 class Builder {
@@ -100,11 +104,18 @@ class Builder {
     let last: Piece | null = null;
     for (const task of tasks) {
       const piece = this.task(task, parent);
-      if (last) this.connect(last.exits, piece.entries);
+      if (last) this.follow(last, piece);
       else first = piece;
       last = piece;
     }
     return first && last ? { entries: first.entries, exits: last.exits } : null;
+  }
+
+  /** `next` runs once `previous` has ended: every end of one leads to every start of the other,
+   * drawn as one edge between their groups when both have several. */
+  follow(previous: Piece, next: Piece): void {
+    if (previous.group && next.group && previous.exits.length > 1 && next.entries.length > 1) this.connect([previous.group], [next.group]);
+    else this.connect(previous.exits, next.entries);
   }
 
   /** Branches side by side (Parallel, EachParallel). */
@@ -200,7 +211,7 @@ class Builder {
 
     // an empty flowable is drawn as its group alone, which then is a leaf
     const body = piece ?? { entries: [group], exits: [group] };
-    return this.recovery(task, group, body, group);
+    return { ...this.recovery(task, group, body, group), group };
   }
 
   /** `errors` and `finally` of a flowable task or of the flow: errors run when the body fails,

@@ -63,6 +63,9 @@ export function layoutTopology(topology: Topology, direction: Direction = "TB"):
   };
   // each edge joins, at the level where the chains part, the two ancestors there
   const levelEdges = new Map<Key, [string, string][]>();
+  // the many edges between two groups' leaves (two Parallels in a row: 10 × 10) join the same
+  // two nodes at that level: dagre gets each pair once
+  const joined = new Set<string>();
   for (const edge of topology.edges) {
     if (!byId.has(edge.source) || !byId.has(edge.target)) continue;
     const a = chainOf(edge.source);
@@ -71,6 +74,9 @@ export function layoutTopology(topology: Topology, direction: Direction = "TB"):
     while (i < a.length && i < b.length && a[i] === b[i]) i++;
     if (i >= a.length || i >= b.length) continue; // one holds the other
     const level = i > 0 ? a[i - 1] : undefined;
+    const pair = `${a[i]}\u0001${b[i]}`;
+    if (joined.has(pair)) continue;
+    joined.add(pair);
     const list = levelEdges.get(level) ?? [];
     list.push([a[i], b[i]]);
     levelEdges.set(level, list);

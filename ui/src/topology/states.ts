@@ -19,3 +19,25 @@ export function taskStates(runs: readonly TaskRun[] | null | undefined): Map<str
   }
   return states;
 }
+
+interface Stated {
+  data: { state?: string };
+}
+
+/** Drawn nodes, each with its state. A node whose state did not change since `previous` (the
+ * last call's result, by base node) is the very object returned then: @xyflow/react then redraws
+ * only the nodes whose colour changed as the task runs progress. */
+export function withStates<N extends Stated>(
+  base: readonly N[],
+  stateOf: (node: N) => string | undefined,
+  previous: WeakMap<N, N>,
+): N[] {
+  return base.map((node) => {
+    const state = stateOf(node);
+    const known = previous.get(node);
+    if (known && known.data.state === state) return known;
+    const stated = { ...node, data: { ...node.data, state } };
+    previous.set(node, stated);
+    return stated;
+  });
+}

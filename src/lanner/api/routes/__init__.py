@@ -6,17 +6,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lanner.api.routes import blueprints, executions, flows, kv, logs, namespaces, plugins, triggers, webhooks
+from lanner.api.routes import (
+    blueprints,
+    execution_stats,
+    executions,
+    flows,
+    kv,
+    logs,
+    namespaces,
+    plugins,
+    secrets,
+    triggers,
+    webhooks,
+)
 
 __all__ = ["ROUTERS"]
 
 ROUTERS: list[APIRouter] = [
     webhooks.router,
     flows.router,
+    execution_stats.router,  # before `POST /executions/{namespace}/{id}`
     executions.router,
     logs.router,
     kv.router,
     namespaces.router,
+    secrets.router,
     triggers.router,
     plugins.router,
     blueprints.router,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from lanner.api.deps import engine_of
 from lanner.api.execution_search import SearchParams, execution_query
 from lanner.api.execution_views import execution_json, storage_prefix
+from lanner.api.json_body import JsonBody
 from lanner.api.params import param_error, parse_labels
 from lanner.api.request_inputs import read_inputs, store_files
 from lanner.api.routes import execution_actions
@@ -176,11 +177,11 @@ def _own_file(execution: Execution, uri: str) -> str:
     return uri
 
 
-@router.get("/executions/{execution_id}", summary="Get an execution")
-async def get_execution(request: Request, execution_id: str) -> dict[str, Any]:
+@router.get("/executions/{execution_id}", summary="Get an execution", response_model=dict[str, Any])
+async def get_execution(request: Request, execution_id: str) -> JsonBody:
     engine = engine_of(request)
     found = await engine.get(execution_id)
-    return await execution_json(engine, found.execution, found.task_runs)
+    return JsonBody(await execution_json(engine, found.execution, found.task_runs))
 
 
 @router.delete(

@@ -15,13 +15,14 @@ from fastapi import APIRouter, Query, Request, Response
 from lanner.api.deps import engine_of
 from lanner.api.flow_query import parse_flow_query, parse_sort, search_page
 from lanner.api.flow_sources import YAML_BODY, YamlDocument, flow_json, mismatch_issue, parse_document, split_documents, yaml_body
+from lanner.api.json_body import JsonBody
 from lanner.api.routes import flow_bulk
 from lanner.errors import ConflictError, FlowValidationError, Issue, NotFoundError
 
 router = APIRouter(tags=["Flows"])
 
 
-@router.get("/flows/search", summary="Search for flows")
+@router.get("/flows/search", summary="Search for flows", response_model=dict[str, Any])
 async def search_flows(
     request: Request,
     q: str | None = Query(None, description="Text found in the flow id or namespace."),
@@ -30,11 +31,11 @@ async def search_flows(
     page: int = Query(1, ge=1, description="Page number, from 1."),
     size: int = Query(10, ge=1, le=10_000, description="Flows per page."),
     sort: list[str] | None = Query(None, description="`field:asc` or `field:desc` (id, namespace, revision, updated)."),
-) -> dict[str, Any]:
+) -> JsonBody:
     """Flows matching the filters (latest revisions, deleted flows left out), one page of them."""
     query = parse_flow_query(request, q, namespace, labels)
     found = await search_page(engine_of(request).store, query, parse_sort(sort), page, size)
-    return {"results": [flow_json(flow) for flow in found.results], "total": found.total}
+    return JsonBody({"results": [flow_json(flow) for flow in found.results], "total": found.total})
 
 
 @router.get("/flows/distinct-namespaces", summary="List the namespaces holding flows")
@@ -84,7 +85,7 @@ async def list_flows_in_namespace(request: Request, namespace: str) -> list[dict
     return [flow_json(flow) for flow in flows if flow.namespace == namespace]
 
 
-@router.get("/flows/{namespace}/{flow_id}", summary="Get a flow, with its source")
+@router.get("/flows/{namespace}/{flow_id}", summary="Get a flow, with its source", response_model=dict[str, Any])
 async def get_flow(
     request: Request,
     namespace: str,
@@ -92,7 +93,7 @@ async def get_flow(
     source: bool = Query(False, description="Include the YAML source."),
     revision: int | None = Query(None, ge=1, description="This revision instead of the latest."),
     allow_deleted: bool = Query(False, alias="allowDeleted", description="Answer a deleted flow too."),
-) -> dict[str, Any]:
+) -> JsonBody:
     """One flow (its latest revision unless ``revision`` is given)."""
     store = engine_of(request).store
     stored = await store.get_flow(namespace, flow_id, revision)
@@ -102,7 +103,7 @@ async def get_flow(
     if stored is None:
         which = f" revision {revision}" if revision is not None else ""
         raise NotFoundError(f"flow {namespace}.{flow_id}{which} not found")
-    return flow_json(stored, source=source)
+    return JsonBody(flow_json(stored, source=source))
 
 
 @router.put("/flows/{namespace}/{flow_id}", summary="Update a flow (a new revision)", openapi_extra=YAML_BODY)

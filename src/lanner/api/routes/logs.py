@@ -101,12 +101,17 @@ async def _follow(engine: Engine, execution_id: str, min_level: str | None) -> A
         # Lines of concurrent attempts may become visible out of order: each line is counted,
         # not located by position, so none is skipped or sent twice.
         seen: Counter[tuple[Any, ...]] = Counter()
+        # the new lines of one look go out as one chunk: an ended execution's thousand lines
+        # are then one write, not a thousand (each its own trip through the event loop)
+        frames: list[str] = []
         for entry in entries:
             key = (entry.timestamp, entry.task_run_id, entry.attempt, entry.level, entry.message)
             seen[key] += 1
             if seen[key] > sent[key]:
                 sent[key] += 1
-                yield sse_event(entry.to_api(), event_id="progress")
+                frames.append(sse_event(entry.to_api(), event_id="progress"))
+        if frames:
+            yield "".join(frames)
         if state is None or state.is_terminal:
             return
         await asyncio.sleep(POLL_SECONDS)

@@ -55,7 +55,8 @@ _FOLDER = Query(default=None, description="Path of the folder (the namespace roo
 @router.get("/namespaces/{namespace}/files/search", summary="Paths of the files containing a text")
 async def search_files(request: Request, namespace: str, q: str = Query(default="")) -> list[str]:
     paths: list[str] = await _run(_files(request, namespace).all_files())
-    return ["/" + path for path in paths if q in path]
+    # as Kestra: matched against the path as answered, with its leading `/` (so `q=/scripts` works)
+    return [path for path in ("/" + p for p in paths) if q in path]
 
 
 @router.get("/namespaces/{namespace}/files/stats", summary="Type, size and dates of a file or folder")

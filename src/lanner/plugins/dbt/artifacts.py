@@ -3,7 +3,8 @@
 Each result of run_results.json becomes a node entry (status, timing, rows affected,
 failures, message), completed from the manifest (name, resource type, materialization,
 file, parents). Counts per status and the failed nodes (``error``, ``fail``, ``runtime
-error``) make the task's summary and its failure message.
+error``) make the task's summary and its failure message. ``node_task_runs`` turns the nodes
+into dynamic task runs (one per model, test, seed, snapshot…), as Kestra's dbt tasks do.
 """
 
 from __future__ import annotations
@@ -11,12 +12,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from lanner.models.state import State
 from lanner.plugins.dbt.logs import strip_ansi
-from lanner.tasks.context import RunContext
+from lanner.tasks.context import DynamicTaskRun, RunContext
 
-__all__ = ["FAILED_STATUSES", "RunSummary", "manifest_summary", "parse_run_results", "record_metrics"]
+__all__ = [
+    "FAILED_STATUSES",
+    "RunSummary",
+    "manifest_summary",
+    "node_state",
+    "node_task_runs",
+    "parse_run_results",
+    "record_metrics",
+]
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 _MESSAGE_LIMIT = 2000
@@ -123,3 +134,53 @@ def record_metrics(ctx: RunContext, summary: RunSummary) -> None:
         ctx.metric("dbt.nodes", float(count), tags={"status": status})
     if summary.elapsed_time is not None:
         ctx.metric("dbt.elapsed", summary.elapsed_time, "timer")
+
+
+#: dbt node statuses (run_results.json) -> task run states; any other status is SUCCESS, as in Kestra
+_STATES = {
+    "error": State.FAILED,
+    "fail": State.FAILED,
+    "runtime error": State.FAILED,
+    "skipped": State.SKIPPED,
+    "warn": State.WARNING,
+    "partial success": State.WARNING,
+}
+#: what a node's task run shows as outputs (the full node stays in the task's ``runResults``)
+_NODE_OUTPUTS = ("uniqueId", "resourceType", "status", "executionTime", "rowsAffected", "failures", "message")
+
+
+def node_state(status: str) -> State:
+    """The task run state of a dbt node status: error/fail/runtime error FAILED, skipped
+    SKIPPED, warn (and partial success) WARNING, anything else (success, pass, no-op) SUCCESS."""
+    return _STATES.get(status, State.SUCCESS)
+
+
+def _moment(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def node_task_runs(summary: RunSummary) -> list[DynamicTaskRun]:
+    """One dynamic task run per node: task id its unique id (``model.shop.orders``), its
+    state from its status, its times from run_results' timing (none for a skipped node: the
+    engine then uses the attempt's end), a short summary of the node as outputs."""
+    runs = []
+    for node in summary.nodes:
+        if not node.get("uniqueId"):
+            continue
+        outputs = {key: node[key] for key in _NODE_OUTPUTS if node.get(key) is not None}
+        runs.append(
+            DynamicTaskRun(
+                task_id=str(node["uniqueId"])[:256],
+                state=node_state(str(node["status"])),
+                start=_moment(node.get("startedAt")),
+                end=_moment(node.get("completedAt")),
+                outputs=outputs,
+            )
+        )
+    return runs

@@ -18,7 +18,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lanner.errors import TaskFailure
-from lanner.plugins.dbt.artifacts import RunSummary, manifest_summary, parse_run_results, record_metrics
+from lanner.plugins.dbt.artifacts import (
+    RunSummary,
+    manifest_summary,
+    node_task_runs,
+    parse_run_results,
+    record_metrics,
+)
 from lanner.plugins.dbt.command_line import DbtFlags, add_flags, beside_python
 from lanner.plugins.dbt.logs import DbtLogRelay
 from lanner.tasks.base import Output
@@ -68,6 +74,15 @@ class DbtTask(ScriptTask):
         default=True,
         description="Read `target/run_results.json` and `target/manifest.json` after the run into the `runResults` "
         "and `project` outputs, metrics and `outputFiles`.",
+    )
+    taskRunPerNode: bool = Field(
+        default=True,
+        description="With `parseRunResults`, add one task run per dbt node of `run_results.json` (model, test, seed, "
+        "snapshot…) to the execution, as a child of this task's run: task id the node's unique id "
+        "(`model.my_project.orders`), state from its status (error/fail FAILED, warn WARNING, skipped SKIPPED, "
+        "otherwise SUCCESS), start and end from dbt's timing. The Gantt then shows every node. They are written even "
+        "when dbt fails; a retried attempt's are dropped, and a restart replaces them. Set to false for a project "
+        "with thousands of nodes where they would only crowd the execution.",
     )
     logFormat: Literal["JSON", "TEXT", "DEBUG", "NONE"] = Field(
         default="JSON",
@@ -133,6 +148,8 @@ class DbtTask(ScriptTask):
             summary = parse_run_results(artifacts["run_results"], artifacts.get("manifest"))
         if summary is not None:
             record_metrics(ctx, summary)
+            if self.taskRunPerNode:
+                ctx.add_task_runs(node_task_runs(summary))
         if result.exit_code != 0:
             raise TaskFailure(_failure_message(result, summary, relay))
         if relay.warnings and self.logFormat == "JSON":

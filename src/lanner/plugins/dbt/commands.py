@@ -34,7 +34,11 @@ class _DbtCommand(DbtTask):
         description="The dbt program. Unset, or a path that does not exist on the worker (such as Kestra's "
         "`./bin/dbt`): `dbt` found on PATH or next to Lanner's Python.",
     )
-    dockerOptions: dict[str, Any] | None = Field(default=None, description="Deprecated Kestra Docker options; ignored.")
+    dockerOptions: dict[str, Any] | None = Field(
+        default=None,
+        description="Deprecated Kestra Docker options (`image`, `pullPolicy`…); accepted and ignored with a "
+        "warning in the task's logs: dbt runs as a local process of the worker.",
+    )
 
     def shell_fail_fast(self) -> bool:
         return True
@@ -50,6 +54,11 @@ class _DbtCommand(DbtTask):
         await asyncio.to_thread((folder / "profiles.yml").write_text, str(await self.render(ctx, self.profiles, workspace)))
 
     async def dbt_commands(self, ctx: RunContext, workspace: Workspace) -> list[str]:
+        if self.dockerOptions:
+            image = self.dockerOptions.get("image")
+            ctx.logger.warning(
+                f"dockerOptions{f' (image {image})' if image else ''} is ignored: dbt runs as a local process of the worker"
+            )
         program = "dbt"
         if self.dbtPath:
             path = str(await self.render(ctx, self.dbtPath, workspace))

@@ -1,4 +1,5 @@
-"""Properties shared by the Git tasks (Kestra's names) and the clone they all start with."""
+"""Properties shared by the Git tasks (Kestra's names), the clone they all start with, and the
+checkout / commit / push steps of the Push tasks."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from lanner.plugins.git.runner import Git
 from lanner.tasks.base import RunnableTask
 from lanner.tasks.context import RunContext
 
-__all__ = ["GitTask", "inside"]
+__all__ = ["GitTask", "changes", "fresh_folder", "inside"]
 
 
 def inside(root: Path, relative: str, what: str) -> Path:
@@ -28,6 +29,22 @@ def inside(root: Path, relative: str, what: str) -> Path:
     if path.is_absolute() or ".." in path.parts:
         raise TaskFailure(f"`{what}` must be a relative path inside the working directory, got {relative!r}", retryable=False)
     return root / path
+
+
+async def fresh_folder(ctx: RunContext) -> Path:
+    """A new empty folder in the working directory, for one checkout."""
+    return Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="repo-", dir=await ctx.working_dir())) / "repo"
+
+
+def changes(status: str) -> list[tuple[str, str]]:
+    """``(ADDED | UPDATED | DELETED, path)`` of each line of ``git status --porcelain`` (staged changes)."""
+    states = {"A": "ADDED", "M": "UPDATED", "D": "DELETED", "R": "UPDATED"}
+    found = []
+    for line in status.splitlines():
+        if len(line) < 4:
+            continue
+        found.append((states.get(line[0], "UPDATED"), line[3:].split(" -> ")[-1].strip('"')))
+    return found
 
 
 class GitTask(RunnableTask):
@@ -98,3 +115,39 @@ class GitTask(RunnableTask):
     async def head(self, git: Git, repo: Path) -> str | None:
         code, output = await git("rev-parse", "HEAD", cwd=repo, quiet=True, check=False)
         return output.strip() if code == 0 else None
+
+    async def _checkout(self, ctx: RunContext, git: Git, url: str, repo: Path, branch: str) -> None:
+        """Clone ``branch`` of ``url`` into ``repo``; a missing branch is started from the default one."""
+        code, _ = await git("ls-remote", "--exit-code", "--heads", url, branch, quiet=True, check=False)
+        if code == 0:
+            await self._clone(ctx, git, url, repo, depth=1, branch=branch)
+            return
+        if code != 2:  # 2: reachable, no such branch
+            await git("ls-remote", "--heads", url)  # fails with git's own message
+        ctx.logger.info(f"branch {branch} does not exist yet: it will be created")
+        await self._clone(ctx, git, url, repo, depth=1, branch=None)
+        if await self.head(git, repo) is None:  # an empty repository: the first commit starts the branch
+            await git("symbolic-ref", "HEAD", f"refs/heads/{branch}", cwd=repo, quiet=True)
+        else:
+            await git("checkout", "-b", branch, cwd=repo, quiet=True)
+
+    async def _commit_and_push(
+        self,
+        ctx: RunContext,
+        git: Git,
+        repo: Path,
+        branch: str,
+        *,
+        message: str,
+        author_name: str | None,
+        author_email: str | None,
+    ) -> str | None:
+        """Commit what is staged in ``repo`` and push it to ``branch``; return the new commit id.
+
+        The author defaults to ``username``, else Lanner."""
+        name = await render_text(ctx, author_name, "authorName") or await render_text(ctx, self.username, "username") or "Lanner"
+        email = await render_text(ctx, author_email, "authorEmail") or "lanner@localhost"
+        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
+        await git(*identity, "commit", "--quiet", "--message", message, cwd=repo)
+        await git("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}", cwd=repo)
+        return await self.head(git, repo)

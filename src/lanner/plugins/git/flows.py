@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,8 +19,8 @@ from pydantic import Field
 
 from lanner.errors import FlowValidationError, TaskFailure
 from lanner.plugins.api_client import render_bool, render_text
-from lanner.plugins.git.base import GitTask, inside
-from lanner.plugins.git.runner import Git, display_url
+from lanner.plugins.git.base import GitTask, changes, fresh_folder, inside
+from lanner.plugins.git.runner import display_url
 from lanner.tasks.base import Output
 from lanner.tasks.context import FlowSource, RunContext
 
@@ -48,11 +47,6 @@ def _child(namespace: str, root: str) -> str:
 def _flow_files(folder: Path, recursive: bool) -> list[Path]:
     found = folder.rglob("*") if recursive else folder.glob("*")
     return sorted(p for p in found if p.is_file() and p.suffix in _SUFFIXES and ".git" not in p.relative_to(folder).parts)
-
-
-async def _fresh_folder(ctx: RunContext) -> Path:
-    """A new empty folder in the working directory, for one checkout."""
-    return Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="repo-", dir=await ctx.working_dir())) / "repo"
 
 
 def _row(flow_id: str, namespace: str, git_path: str, state: str, revision: int | None = None) -> dict[str, Any]:
@@ -95,7 +89,7 @@ class SyncFlows(_FlowsTask):
         children = await render_bool(ctx, self.includeChildNamespaces, "includeChildNamespaces")
         dry_run = await render_bool(ctx, self.dryRun, "dryRun")
         url = await self._url(ctx)
-        repo = await _fresh_folder(ctx)
+        repo = await fresh_folder(ctx)
         async with self._git(ctx) as git:
             await self._clone(ctx, git, url, repo, depth=1, branch=await render_text(ctx, self.branch, "branch") or None)
             commit = await self.head(git, repo)
@@ -208,7 +202,7 @@ class PushFlows(_FlowsTask):
         patterns = [self.flows] if isinstance(self.flows, str) else list(self.flows)
         patterns = [str(p) for p in await ctx.render(patterns)]
         url = await self._url(ctx)
-        repo = await _fresh_folder(ctx)
+        repo = await fresh_folder(ctx)
         flows = [
             f
             for f in await ctx.flows.list(source_ns, include_children=children)
@@ -225,26 +219,15 @@ class PushFlows(_FlowsTask):
             rows = self._rows(status, repo, written)
             commit = await self.head(git, repo)
             if rows and not dry_run:
-                commit = await self._commit(ctx, git, repo, branch)
+                message = await render_text(ctx, self.commitMessage, "commitMessage") or "Update flows"
+                commit = await self._commit_and_push(
+                    ctx, git, repo, branch, message=message, author_name=self.authorName, author_email=self.authorEmail
+                )
         for row in rows:
             ctx.logger.info(f"{row['syncState']:<8} {row['gitPath']}")
         if not rows:
             ctx.logger.info(f"nothing to commit: {branch} already has these {len(flows)} flow(s)")
         return {"commitId": commit, "branch": branch, "flows": rows, **_counts(rows), "dryRun": dry_run}
-
-    async def _checkout(self, ctx: RunContext, git: Git, url: str, repo: Path, branch: str) -> None:
-        code, _ = await git("ls-remote", "--exit-code", "--heads", url, branch, quiet=True, check=False)
-        if code == 0:
-            await self._clone(ctx, git, url, repo, depth=1, branch=branch)
-            return
-        if code != 2:  # 2: reachable, no such branch
-            await git("ls-remote", "--heads", url)  # fails with git's own message
-        ctx.logger.info(f"branch {branch} does not exist yet: it will be created")
-        await self._clone(ctx, git, url, repo, depth=1, branch=None)
-        if await self.head(git, repo) is None:  # an empty repository: the first commit starts the branch
-            await git("symbolic-ref", "HEAD", f"refs/heads/{branch}", cwd=repo, quiet=True)
-        else:
-            await git("checkout", "-b", branch, cwd=repo, quiet=True)
 
     @staticmethod
     async def _write(folder: Path, flows: list[FlowSource], source_ns: str, target_ns: str) -> dict[Path, tuple[str, str]]:
@@ -272,23 +255,8 @@ class PushFlows(_FlowsTask):
 
     @staticmethod
     def _rows(status: str, repo: Path, written: dict[Path, tuple[str, str]]) -> list[dict[str, Any]]:
-        states = {"A": "ADDED", "M": "UPDATED", "D": "DELETED", "R": "UPDATED"}
         rows = []
-        for line in status.splitlines():
-            if len(line) < 4:
-                continue
-            git_path = line[3:].split(" -> ")[-1].strip('"')
+        for state, git_path in changes(status):
             flow_id, namespace = written.get(repo / git_path, (Path(git_path).stem, ""))
-            rows.append(_row(flow_id, namespace, git_path, states.get(line[0], "UPDATED")))
+            rows.append(_row(flow_id, namespace, git_path, state))
         return rows
-
-    async def _commit(self, ctx: RunContext, git: Git, repo: Path, branch: str) -> str | None:
-        message = await render_text(ctx, self.commitMessage, "commitMessage") or "Update flows"
-        name = (
-            await render_text(ctx, self.authorName, "authorName") or await render_text(ctx, self.username, "username") or "Lanner"
-        )
-        email = await render_text(ctx, self.authorEmail, "authorEmail") or "lanner@localhost"
-        identity = ["-c", f"user.name={name}", "-c", f"user.email={email}"]
-        await git(*identity, "commit", "--quiet", "--message", message, cwd=repo)
-        await git("push", "--quiet", "origin", f"HEAD:refs/heads/{branch}", cwd=repo)
-        return await self.head(git, repo)

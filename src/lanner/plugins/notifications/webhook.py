@@ -1,5 +1,6 @@
 """Incoming-webhook notifications: post a JSON message to Slack, Microsoft Teams, Discord or
-Google Chat (Kestra's ``io.kestra.plugin.notifications.*.…IncomingWebhook`` tasks).
+Google Chat (Kestra's ``io.kestra.plugin.notifications.*.…IncomingWebhook`` tasks), or to any
+service that takes JSON webhooks (``Webhook``, with headers).
 
 The webhook URL carries its own credential: it is masked in logs and never logged. A payload
 given as text is rendered, then must be JSON (an error says where it is not); a map or list is
@@ -26,18 +27,26 @@ __all__ = [
     "IncomingWebhook",
     "SlackIncomingWebhook",
     "TeamsIncomingWebhook",
+    "Webhook",
     "post_json",
 ]
 
 
-async def post_json(ctx: RunContext, service: str, url: str, payload: Any, options: HttpOptions | None) -> dict[str, Any]:
-    """POST ``payload`` as JSON to the webhook ``url``; the answer's status and body (text)."""
+async def post_json(
+    ctx: RunContext,
+    service: str,
+    url: str,
+    payload: Any,
+    options: HttpOptions | None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """POST ``payload`` as JSON to the webhook ``url`` (with extra ``headers``); the answer's status and body (text)."""
     if not url.startswith(("http://", "https://")):
         raise TaskFailure(f"{service}: the webhook `url` must start with http:// or https://", retryable=False)
     ctx.mask(url)
     async with await build_client(ctx, options or HttpOptions()) as client:
         try:
-            response = await client.post(url, json=payload)
+            response = await client.post(url, json=payload, headers=headers)
         except httpx.HTTPError as exc:
             raise TaskFailure(f"{service}: posting to the webhook failed: {type(exc).__name__} {exc}".strip()) from exc
     if response.status_code >= 400:
@@ -136,3 +145,25 @@ class GoogleChatIncomingWebhook(IncomingWebhook):
         "lanner.notifications.google.GoogleChatIncomingWebhook", "io.kestra.plugin.notifications.google.GoogleChatIncomingWebhook"
     ]
     service: ClassVar[str] = "Google Chat"
+
+
+class Webhook(IncomingWebhook):
+    """Post a JSON message to any webhook URL, with optional headers (e.g. an API key): for
+    services without a dedicated task (Mattermost, Zulip, n8n, PagerDuty Events, an in-house
+    endpoint…). Fails on a status of 400 or more, showing the start of the answer.
+
+    Outputs: `code` (the HTTP status) and `body` (the answer, as text).
+    """
+
+    type: Literal["lanner.notifications.Webhook"]
+    service: ClassVar[str] = "Webhook"
+    headers: dict[str, str] | None = Field(
+        default=None,
+        description="Extra request headers; expressions are rendered (`Content-Type` is `application/json`).",
+        examples=[{"X-Api-Key": "{{ secret('ALERTS_API_KEY') }}"}],
+    )
+
+    async def run(self, ctx: RunContext) -> Output:
+        url = await render_text(ctx, self.url, "url", secret=True)
+        headers = {str(k): str(v) for k, v in (await ctx.render(dict(self.headers or {}))).items()}
+        return await post_json(ctx, self.service, url, await self._payload(ctx), self.options, headers)

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from lanner.errors import ConfigError, ConflictError, LannerError, StorageError
+from lanner.errors import ConfigError, ConflictError, LannerError, StorageError, StorageUnavailable
 from lanner.storage.sql.notify import Notifier
 
 __all__ = ["Clock", "Database", "OpenTx", "Session", "Tx", "in_transaction", "parse_url", "storage_error"]
@@ -94,6 +94,8 @@ def in_transaction(conn: Connection, fn: Callable[[Tx], T]) -> tuple[T, set[str]
 def storage_error(dialect: str, exc: Exception) -> LannerError:
     if isinstance(exc, IntegrityError):
         return ConflictError(f"conflicts with the stored data: {exc.orig}")
+    if isinstance(exc, OSError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return StorageUnavailable(f"{dialect} cannot be reached: {getattr(exc, 'orig', None) or exc}")
     if isinstance(exc, DBAPIError):
         return StorageError(f"{dialect} failed: {exc.orig}")
     return StorageError(f"{dialect} failed: {exc}")

@@ -5,7 +5,8 @@
 commit, so a claimed batch of executions costs a handful of statements in all.
 
 Lock order, shared with the worker side (``jobs.py``) so that transactions never wait on
-each other in a cycle: executions, then worker jobs, then task runs.
+each other in a cycle: executions, then worker jobs, then task runs. The per-flow admission
+locks of flows with a concurrency limit (``_lock_flow``) are only ever tried, never waited for.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
@@ -43,6 +44,9 @@ T = TypeVar("T")
 
 #: states that count against a flow's concurrency limit
 ACTIVE_STATES = (State.RUNNING, State.PAUSED, State.KILLING, State.RETRYING)
+#: first key of the two-key advisory locks on flows (the two-key space is apart from the
+#: one-key space of the migration lock); the second key is a hash of schema, namespace and flow
+FLOW_LOCK_CLASS = 0x6C6E6E72  # "lnnr"
 
 
 def upsert(dialect: str) -> Any:
@@ -102,7 +106,31 @@ _TASK_RUNS_AS_TEXT = (
     .where(task_runs.c.execution_id.in_(_IDS))
     .order_by(task_runs.c.seq)
 )
+_CONSUMED = _CONSUME.cte("consumed")
+#: PostgreSQL: ``_CONSUME`` and ``_TASK_RUNS_AS_TEXT`` in one statement; the consumed actions
+#: ride on every row (one row with no task run when there is none)
+_CONSUME_AND_READ = (
+    select(
+        select(
+            func.json_agg(
+                func.json_build_array(_CONSUMED.c.id, _CONSUMED.c.execution_id, _CONSUMED.c.action, _CONSUMED.c.payload),
+                type_=JSON(),
+            )
+        )
+        .where(_CONSUMED.c.action.is_not(None))
+        .scalar_subquery()
+        .label("actions"),
+        *_TASK_RUNS_AS_TEXT.selected_columns,
+    )
+    .select_from(
+        select(literal(1).label("one"))
+        .subquery("one_row")
+        .outerjoin(task_runs, task_runs.c.execution_id.in_(bindparam("ids", expanding=True)))
+    )
+    .order_by(task_runs.c.seq)
+)
 _EXECUTION = select(_e).where(_e.c.id == bindparam("id"))
+_DELETE_TASK_RUNS = delete(task_runs).where(task_runs.c.id.in_(_IDS))
 _CANCEL_JOBS = delete(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_(None)).returning(_j.c.task_run_id)
 _FLAG_JOBS = update(_j).where(_j.c.execution_id == bindparam("id"), _j.c.worker_id.is_not(None)).values(kill_requested=True)
 _RUNNING_COUNT = (
@@ -114,6 +142,8 @@ _RUNNING_COUNT = (
         _e.c.state.in_([state.value for state in ACTIVE_STATES]),
     )
 )
+#: PostgreSQL: this transaction's admission lock on one flow, without waiting (see ``_lock_flow``)
+_FLOW_LOCK = select(func.pg_try_advisory_xact_lock(literal(FLOW_LOCK_CLASS), func.hashtext(bindparam("key"))))
 _OLDEST_QUEUED = (
     select(_e.c.id)
     .where(_e.c.namespace == bindparam("namespace"), _e.c.flow_id == bindparam("flow_id"), _e.c.state == State.QUEUED.value)
@@ -163,17 +193,45 @@ def _claim(
     claimed = [ClaimedExecution(codec.execution_from_row(row), []) for row in rows]
     if not claimed:
         return []
-    # Consume the due messages before reading task runs: whatever a later message announces
-    # is either visible below or leaves its message for the next claim.
-    consumed = tx.conn.execute(_CONSUME, {"ids": [item.execution.id for item in claimed], "now": now})
+    ids = [item.execution.id for item in claimed]
     actions: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
-    for message in consumed:
-        if message.action is not None:
-            actions.setdefault(message.execution_id, []).append((message.id, message.action, message.payload or {}))
-    _attach_task_runs(tx.conn, claimed, cache)
+    if tx.conn.dialect.name == "postgresql":
+        _consume_and_attach(tx.conn, claimed, ids, now, cache, actions)
+    else:
+        # Consume the due messages before reading task runs: whatever a later message
+        # announces is either visible below or leaves its message for the next claim.
+        for message in tx.conn.execute(_CONSUME, {"ids": ids, "now": now}):
+            if message.action is not None:
+                actions.setdefault(message.execution_id, []).append((message.id, message.action, message.payload or {}))
+        _attach_task_runs(tx.conn, claimed, cache)
     for item in claimed:
         item.actions = [(action, payload) for _, action, payload in sorted(actions.get(item.execution.id, ()))]
     return claimed
+
+
+def _consume_and_attach(
+    conn: Connection,
+    claimed: list[ClaimedExecution],
+    ids: list[str],
+    now: datetime,
+    cache: tuple[TaskRunCache, Lent],
+    actions: dict[str, list[tuple[int, str, dict[str, Any]]]],
+) -> None:
+    """PostgreSQL: consume the due messages and read the task runs in ONE statement (the
+    second of the claim). Its snapshot is taken after the claim's locks were granted, so it
+    sees everything the previous holder committed; and the messages it consumes and the task
+    runs it reads come from that one snapshot, so whatever a consumed message announces is
+    read here, and a message committed later is left for the next claim."""
+    by_id = {item.execution.id: item for item in claimed}
+    runs, lent = cache
+    first = True
+    for row in conn.execute(_CONSUME_AND_READ, {"ids": ids, "now": now}):
+        if first:
+            for message_id, execution_id, action, payload in row.actions or ():
+                actions.setdefault(execution_id, []).append((message_id, action, payload or {}))
+            first = False
+        if row.id is not None:
+            by_id[row.execution_id].task_runs.append(runs.decode(row, lent))
 
 
 def _kill_jobs(tx: Tx, execution_id: str) -> list[str]:
@@ -184,6 +242,16 @@ def _kill_jobs(tx: Tx, execution_id: str) -> list[str]:
 
 def _running_count(tx: Tx, namespace: str, flow_id: str) -> int:
     return int(tx.conn.scalar(_RUNNING_COUNT, {"namespace": namespace, "flow_id": flow_id}) or 0)
+
+
+def _lock_flow(tx: Tx, key: str) -> bool:
+    """PostgreSQL: take the flow's admission lock for the rest of the transaction, or return
+    False at once if another transaction holds it. Admissions and releases of a flow with a
+    concurrency limit count its active executions under this lock, in a LATER statement than
+    the one taking it: a READ COMMITTED snapshot taken after the lock was granted sees all the
+    previous holder committed. Never waiting keeps the lock out of any wait cycle, whatever
+    order executors meet flows in (see the lock order above)."""
+    return bool(tx.conn.scalar(_FLOW_LOCK, {"key": key}))
 
 
 def _oldest_queued(tx: Tx, namespace: str, flow_id: str, limit: int) -> list[str]:
@@ -206,11 +274,17 @@ class _Pending:
     messages: list[dict[str, Any]] = field(default_factory=list)
     #: trigger events: executions entering a state Flow triggers watch (``events.py``)
     events: list[dict[str, Any]] = field(default_factory=list)
+    #: task runs to delete (dynamic ones of restarted task runs: rare, one statement more)
+    deleted: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.created or self.executions or self.task_runs or self.jobs or self.messages or self.events)
+        return bool(
+            self.created or self.executions or self.task_runs or self.jobs or self.messages or self.events or self.deleted
+        )
 
     def write(self, tx: Tx, dialect: str) -> None:
+        if self.deleted:
+            tx.conn.execute(_DELETE_TASK_RUNS, {"ids": self.deleted})
         if dialect == "postgresql":
             self._write_in_one_statement(tx)
             return
@@ -267,6 +341,8 @@ class SqlExecutorTx:
         self._claimed: dict[str, dict[str, Any]] = {}
         self._session: Session | None = None
         self._context: Any = None
+        #: flows whose admission lock this transaction holds (``lock_flow``)
+        self._flows_locked: set[tuple[str, str]] = set()
 
     async def __aenter__(self) -> SqlExecutorTx:
         self._context = self._db.session(last=self._write_pending)
@@ -328,6 +404,10 @@ class SqlExecutorTx:
         for job in jobs:
             self._pending.jobs[job.task_run_id] = codec.job_row(job, now)
 
+    async def delete_task_runs(self, task_run_ids: Sequence[str]) -> None:
+        self._pending.deleted.extend(task_run_ids)
+        self._runs.forget(task_run_ids)
+
     async def notify(self, execution_id: str, not_before: datetime | None = None) -> None:
         self._pending.messages.append({"execution_id": execution_id, "not_before": not_before})
 
@@ -341,6 +421,17 @@ class SqlExecutorTx:
 
     async def running_count(self, namespace: str, flow_id: str) -> int:
         return await self._run(partial(_running_count, namespace=namespace, flow_id=flow_id))
+
+    async def lock_flow(self, namespace: str, flow_id: str) -> bool:
+        if self._db.dialect != "postgresql":
+            return True  # SQLite: one writer at a time, executor transactions never overlap
+        if (namespace, flow_id) in self._flows_locked:
+            return True  # held until the commit
+        key = "\x1f".join((self._db.schema or "", namespace, flow_id))
+        locked = await self._run(partial(_lock_flow, key=key))
+        if locked:
+            self._flows_locked.add((namespace, flow_id))
+        return locked
 
     async def oldest_queued(self, namespace: str, flow_id: str, limit: int) -> list[str]:
         return await self._run(partial(_oldest_queued, namespace=namespace, flow_id=flow_id, limit=limit))

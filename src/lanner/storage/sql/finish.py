@@ -4,7 +4,8 @@ The job row is released only if this worker still holds this attempt of it (``DE
 for a retry, ``UPDATE … WHERE worker_id = :worker AND attempt = :attempt``); when no row
 matches, nothing at all is written. Then the task run gets the attempt, state and outputs
 (updated in SQL: nothing is read or decoded), the logs are stored, and a message wakes the
-executor.
+executor. Dynamic task runs the task reported (``JobResult.task_runs``) are inserted in the
+same transaction (``dynamic_runs.py``): one more statement, only when there are some.
 
 That is five statements: on PostgreSQL, with BEGIN and COMMIT, seven round trips for the
 busiest write of the engine. So PostgreSQL runs the same steps as ONE statement of
@@ -34,11 +35,12 @@ from sqlalchemy import (
 )
 from sqlalchemy import true as sql_true
 
-from lanner.models.execution import LogEntry, StateChange
+from lanner.models.execution import LogEntry, StateChange, TaskRun
 from lanner.models.state import State
 from lanner.storage.ports import FinishedAttempt, JobResult, WorkerJob
 from lanner.storage.sql import codec
 from lanner.storage.sql.database import Tx
+from lanner.storage.sql.dynamic_runs import insert_dynamic_runs, pg_params, pg_select
 from lanner.storage.sql.jobs import LOG_COLUMNS, insert_logs, log_recordset
 from lanner.storage.sql.schema import execution_queue, executions, logs, task_runs, worker_jobs
 
@@ -151,8 +153,9 @@ def one_statement_possible(dialect: str, result: JobResult) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _finish_statement(retrying: bool) -> Any:
-    """PostgreSQL: release, task run, logs and message as one statement; its result: 1 or 0 rows released."""
+def _finish_statement(retrying: bool, dynamic: bool = False) -> Any:
+    """PostgreSQL: release, task run, logs and message (and dynamic task runs) as one
+    statement; its result: 1 or 0 rows released."""
     released = _release(retrying).cte("released")
     finished = (
         update(_t)
@@ -174,7 +177,10 @@ def _finish_statement(retrying: bool) -> Any:
         .cte("logged")
     )
     queued = insert(execution_queue).from_select(["execution_id"], select(released.c.execution_id)).cte("queued")
-    return select(func.count()).select_from(released).add_cte(finished, logged, queued)
+    ctes = [finished, logged, queued]
+    if dynamic:
+        ctes.append(pg_select(released).cte("children"))
+    return select(func.count()).select_from(released).add_cte(*ctes)
 
 
 def finish_job_in_one_statement(tx: Tx, job: WorkerJob, result: JobResult, entries: Sequence[LogEntry], now: datetime) -> bool:
@@ -182,7 +188,10 @@ def finish_job_in_one_statement(tx: Tx, job: WorkerJob, result: JobResult, entri
     retrying = result.state is State.RETRYING
     params = _params(job, result, now)
     params["logs_json"] = [codec.log_row(entry) for entry in entries]
-    if not tx.conn.execute(_finish_statement(retrying), params).scalar():
+    dynamic = bool(result.task_runs)
+    if dynamic:
+        params["dynamic_json"] = pg_params(result.task_runs or ())
+    if not tx.conn.execute(_finish_statement(retrying, dynamic), params).scalar():
         return False
     _signal(tx, retrying)
     return True
@@ -192,7 +201,8 @@ def finish_jobs(tx: Tx, dialect: str, finished: Sequence[FinishedAttempt], now: 
     """Several label-free finishes in one transaction, each fenced on its own (a job no longer
     ours is skipped, nothing written for it), in a handful of statements whatever their number:
     one fenced DELETE for all ended jobs, one batched UPDATE of their task runs, one INSERT of
-    their logs, one of their messages. (Retries re-queue their job one UPDATE each: rare.)"""
+    their logs, one of their messages, and one of their dynamic task runs if they have some.
+    (Retries re-queue their job one UPDATE each: rare.)"""
     accepted = [False] * len(finished)
     ended = [i for i, item in enumerate(finished) if item.result.state is not State.RETRYING]
     held: set[tuple[str, str | None, int]] = set()
@@ -203,6 +213,7 @@ def finish_jobs(tx: Tx, dialect: str, finished: Sequence[FinishedAttempt], now: 
     params: list[dict[str, Any]] = []
     entries: list[LogEntry] = []
     messages: list[dict[str, str]] = []
+    children: list[TaskRun] = []
     for i, item in enumerate(finished):
         job = item.job
         retrying = item.result.state is State.RETRYING
@@ -217,9 +228,12 @@ def finish_jobs(tx: Tx, dialect: str, finished: Sequence[FinishedAttempt], now: 
         params.append(one)
         entries.extend(item.logs)
         messages.append({"execution_id": job.execution_id})
+        if item.result.task_runs:
+            children.extend(item.result.task_runs)
     if params:
         tx.conn.execute(_finish_task_run(dialect), params)
         insert_logs(tx, entries)
+        insert_dynamic_runs(tx, children)
         tx.conn.execute(_INSERT_MESSAGE, messages)
         tx.signal("executor")
     return accepted

@@ -5,6 +5,10 @@ messages, trigger events): one statement each is six round trips, on the path of
 of a sequential flow. Here each table's rows travel as one JSON array parameter, read by
 ``jsonb_to_recordset`` in a data-modifying CTE, and all the CTEs form a single statement,
 atomic by itself. The statement is built once per combination of tables present.
+
+Creating executions (API submits, webhook rounds) goes the same way: executions and their
+messages in one statement, without BEGIN/COMMIT; a trigger commit of one trigger state adds
+the fenced state update as one more CTE, and the inserts happen only when the fence held.
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, column, func, literal, select
+from sqlalchemy import Table, bindparam, column, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql.dml import Update
 
 from lanner.storage.sql.codec import Encoded, dumps
 from lanner.storage.sql.database import Tx
 from lanner.storage.sql.schema import execution_queue, executions, task_runs, trigger_events, worker_jobs
 
-__all__ = ["write_pass"]
+__all__ = ["create_executions", "json_array", "write_pass"]
 
 #: table -> the key of its upsert (None: plain insert)
 _KEYS: dict[str, tuple[str, ...] | None] = {
@@ -60,15 +65,21 @@ def _value(value: Any) -> str:
     return dumps(value)
 
 
-def _json_array(rows: Sequence[Mapping[str, Any]]) -> str:
+def json_array(rows: Sequence[Mapping[str, Any]]) -> str:
     """The rows as one JSON array; pre-encoded ``data`` texts are embedded as they are.
     (Column names are plain identifiers: they need no escaping.)"""
     return "[" + ",".join("{" + ",".join(f'"{k}":{_value(v)}' for k, v in row.items()) + "}" for row in rows) + "]"
 
 
-@lru_cache(maxsize=64)
-def _statement(parts: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
+def _statement(parts: tuple[tuple[str, tuple[str, ...]], ...], fence: Update | None = None) -> Any:
+    """The single statement writing ``parts``; with ``fence`` (an UPDATE), the inserts happen
+    only if it updated a row, and the statement answers whether it did."""
     ctes = []
+    guard = None
+    if fence is not None:
+        fenced = fence.returning(literal(1).label("held")).cte("w_fence")
+        ctes.append(fenced)
+        guard = exists(select(fenced.c.held))
     for name, columns in parts:
         table = _TABLES[name]
         rows = (
@@ -76,7 +87,10 @@ def _statement(parts: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
             .table_valued(*(column(c, table.c[c].type) for c in columns))
             .render_derived(name=f"r_{name}", with_types=True)
         )
-        stmt = pg_insert(table).from_select(list(columns), select(*(rows.c[c] for c in columns)))
+        source = select(*(rows.c[c] for c in columns))
+        if guard is not None:
+            source = source.where(guard)
+        stmt = pg_insert(table).from_select(list(columns), source)
         key = _KEYS[name]
         if key is not None:
             stmt = stmt.on_conflict_do_update(
@@ -84,7 +98,10 @@ def _statement(parts: tuple[tuple[str, tuple[str, ...]], ...]) -> Any:
                 set_={c: stmt.excluded[c] for c in columns if c not in key},
             )
         ctes.append(stmt.cte(f"w_{name}"))
-    return select(literal(1)).add_cte(*ctes)
+    return select(guard if guard is not None else literal(1)).add_cte(*ctes)
+
+
+_pass_statement = lru_cache(maxsize=64)(_statement)
 
 
 def write_pass(tx: Tx, tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
@@ -93,5 +110,33 @@ def write_pass(tx: Tx, tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> Non
     if not present:
         return
     parts = tuple((name, tuple(rows[0])) for name, rows in present)
-    params = {f"rows_{name}": Encoded(_json_array(rows)) for name, rows in present}
-    tx.conn.execute(_statement(parts), params)
+    params = {f"rows_{name}": Encoded(json_array(rows)) for name, rows in present}
+    tx.conn.execute(_pass_statement(parts), params)
+
+
+def create_executions(
+    tx: Tx, rows: Sequence[Mapping[str, Any]], fence: Update | None = None, fence_params: Mapping[str, Any] | None = None
+) -> bool:
+    """Insert executions and the messages that make an executor pick them up, in one
+    statement; with ``fence`` (a parameterized UPDATE of one row), only if it updated its row.
+    Says whether the fence held (True without one)."""
+    tables: dict[str, Sequence[Mapping[str, Any]]] = {"created": rows, "messages": [{"execution_id": row["id"]} for row in rows]}
+    present = [(name, items) for name, items in tables.items() if items]
+    if fence is None:
+        if not present:
+            return True
+        parts = tuple((name, tuple(items[0])) for name, items in present)
+        statement = _pass_statement(parts)
+    else:
+        parts = tuple((name, tuple(items[0])) for name, items in present)
+        statement = _fenced_statement(parts, fence)
+    params = {f"rows_{name}": Encoded(json_array(items)) for name, items in present}
+    held = tx.conn.execute(statement, {**params, **(fence_params or {})}).scalar()
+    if rows and held:
+        tx.signal("executor")
+    return fence is None or bool(held)
+
+
+@lru_cache(maxsize=16)
+def _fenced_statement(parts: tuple[tuple[str, tuple[str, ...]], ...], fence: Update) -> Any:
+    return _statement(parts, fence)

@@ -40,10 +40,14 @@ class PostgresDatabase:
 
     dialect = "postgresql"
 
-    def __init__(self, url: URL, *, schema: str | None, pool_size: int) -> None:
+    def __init__(self, url: URL, *, schema: str | None, pool_size: int, idle_in_transaction_timeout: float = 0) -> None:
         self.schema = schema
         # named, so operators see Lanner's connections in pg_stat_activity
         server_settings = {"application_name": "lanner"}
+        if idle_in_transaction_timeout > 0:
+            # A host cut off in the middle of a transaction would keep its row locks until TCP
+            # gives up (hours): the server ends such a session, releasing them.
+            server_settings["idle_in_transaction_session_timeout"] = str(int(idle_in_transaction_timeout * 1000))
         if schema is not None:
             server_settings["search_path"] = '"' + schema.replace('"', '""') + '"'
         connect_args: dict[str, Any] = {"server_settings": server_settings}
@@ -71,7 +75,7 @@ class PostgresDatabase:
             else:
                 async with self._engine.connect() as conn:
                     result, signals = await conn.run_sync(in_transaction, fn)
-        except DBAPIError as exc:
+        except (DBAPIError, OSError) as exc:
             raise storage_error(self.dialect, exc) from exc
         for channel in signals:
             self.notifier.signal(channel)
@@ -87,6 +91,8 @@ class PostgresDatabase:
                 # use; a read is safe to run again on a fresh one.
                 if retry and exc.connection_invalidated:
                     continue
+                raise storage_error(self.dialect, exc) from exc
+            except OSError as exc:
                 raise storage_error(self.dialect, exc) from exc
         raise AssertionError("unreachable")
 

@@ -8,7 +8,7 @@ executor's and the workers' hot paths live in ``executor_tx`` and ``jobs``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -20,6 +20,7 @@ from lanner.models.state import State
 from lanner.storage.batching import GroupCommit
 from lanner.storage.ports import (
     ClaimedExecution,
+    ExecutionBucket,
     ExecutionQuery,
     FinishedAttempt,
     FlowChanges,
@@ -31,6 +32,7 @@ from lanner.storage.ports import (
     Page,
     PurgedExecution,
     PurgeQuery,
+    StatisticsUnit,
     StoredFlow,
     StoreStats,
     TriggerCommit,
@@ -38,9 +40,10 @@ from lanner.storage.ports import (
     TriggerState,
     WorkerJob,
 )
-from lanner.storage.sql import codec, finish, flow_search, flow_writes, jobs, purge
+from lanner.storage.sql import codec, finish, flow_search, flow_writes, jobs, pg_write, purge
 from lanner.storage.sql import triggers as trigger_sql
 from lanner.storage.sql.database import Clock, Database, Tx, parse_url
+from lanner.storage.sql.execution_stats import read_execution_statistics
 from lanner.storage.sql.executor_tx import SqlExecutorTx, insert_executions, read_execution, upsert_statement
 from lanner.storage.sql.flow_writes import save_flows
 from lanner.storage.sql.migrate import run_migrations
@@ -102,20 +105,28 @@ _KILL_REQUESTED = select(worker_jobs.c.task_run_id).where(
 )
 
 
-def _open(url: str, schema: str | None, pool_size: int) -> Database:
+def _open(url: str, schema: str | None, pool_size: int, idle_in_transaction_timeout: float) -> Database:
     backend, parsed = parse_url(url)
     if backend == "sqlite":
         if schema is not None:
             raise ConfigError("schema= applies to PostgreSQL only")
         return SqliteDatabase(parsed)
-    return PostgresDatabase(parsed, schema=schema, pool_size=pool_size)
+    return PostgresDatabase(parsed, schema=schema, pool_size=pool_size, idle_in_transaction_timeout=idle_in_transaction_timeout)
 
 
 class SqlStore:
     """The ``Store`` port on SQLAlchemy Core (see ``lanner.storage.ports``)."""
 
-    def __init__(self, url: str, *, schema: str | None = None, pool_size: int = 5, clock: Clock = utcnow) -> None:
-        self._db = _open(url, schema, pool_size)
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = 5,
+        idle_in_transaction_timeout: float = 0,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._db = _open(url, schema, pool_size, idle_in_transaction_timeout)
         self.dialect: str = self._db.dialect
         #: the store's notion of "now"; tests move it to age heartbeats and messages
         self.clock: Clock = clock
@@ -224,7 +235,10 @@ class SqlStore:
         await self._creations.add({**codec.execution_row(execution), "updated": self.clock()})
 
     async def _create_executions(self, rows: Sequence[dict[str, Any]]) -> list[None]:
-        await self._db.write(lambda tx: insert_executions(tx, list(rows)))
+        if self.dialect == "postgresql":
+            await self._db.write(partial(pg_write.create_executions, rows=rows), one_statement=True)
+        else:
+            await self._db.write(lambda tx: insert_executions(tx, list(rows)))
         return [None] * len(rows)
 
     async def execution_state(self, execution_id: str) -> State | None:
@@ -233,6 +247,11 @@ class SqlStore:
 
     async def get_execution(self, execution_id: str) -> ClaimedExecution | None:
         return await self._db.read(lambda conn: read_execution(conn, execution_id))
+
+    async def execution_statistics(
+        self, namespace: str | None, flow_id: str | None, start: datetime, end: datetime, unit: StatisticsUnit
+    ) -> list[ExecutionBucket]:
+        return await self._db.read(lambda conn: read_execution_statistics(conn, namespace, flow_id, start, end, unit))
 
     async def search_executions(self, query: ExecutionQuery) -> Page:
         """Newest first unless ``sort`` says otherwise. ``namespace`` matches it and the
@@ -310,6 +329,14 @@ class SqlStore:
         row = {"id": worker_id, "worker_group": group, "hostname": hostname, "started": now, "heartbeat": now, "dead": False}
         stmt = upsert_statement(self.dialect, workers, ("id",), tuple(row))
         await self._db.write(lambda tx: tx.conn.execute(stmt, row))
+
+    async def live_worker_groups(self, alive_within: float) -> set[str]:
+        cutoff = self.clock() - timedelta(seconds=alive_within)
+        query = select(workers.c.worker_group).where(
+            workers.c.dead.is_(False), workers.c.heartbeat >= cutoff, workers.c.worker_group.is_not(None)
+        )
+        rows = await self._db.read(lambda conn: conn.execute(query).scalars().all())
+        return {group for row in rows for group in row.split(",") if group}
 
     async def heartbeat(self, worker_id: str) -> bool:
         values = {"b_id": worker_id, "b_now": self.clock()}
@@ -487,6 +514,9 @@ class SqlStore:
         await self._db.write(partial(trigger_sql.delete_states, keys=keys))
 
     async def commit_triggers(self, commit: TriggerCommit) -> bool:
+        if trigger_sql.one_statement_possible(self.dialect, commit):
+            write = partial(trigger_sql.commit_in_one_statement, change=commit, now=self.clock())
+            return await self._db.write(write, one_statement=True)
         return await self._db.write(partial(trigger_sql.commit, change=commit, now=self.clock()))
 
     async def trigger_events(self, limit: int) -> list[TriggerEvent]:

@@ -19,9 +19,19 @@ from lanner.storage.ports import TriggerCommit, TriggerEvent, TriggerState
 from lanner.storage.sql import codec, events
 from lanner.storage.sql.database import Tx
 from lanner.storage.sql.executor_tx import insert_executions, upsert
+from lanner.storage.sql.pg_write import create_executions
 from lanner.storage.sql.schema import trigger_events, triggers
 
-__all__ = ["add_states", "commit", "delete_states", "list_events", "list_states", "state_from_row"]
+__all__ = [
+    "add_states",
+    "commit",
+    "commit_in_one_statement",
+    "delete_states",
+    "list_events",
+    "list_states",
+    "one_statement_possible",
+    "state_from_row",
+]
 
 _t = triggers
 _FENCED = (
@@ -107,16 +117,38 @@ def delete_states(tx: Tx, keys: Sequence[tuple[str, str, str]]) -> None:
         tx.conn.execute(delete(_t).where(tuple_(_t.c.namespace, _t.c.flow_id, _t.c.trigger_id).in_(list(keys))))
 
 
+def _fence_params(state: TriggerState, now: datetime) -> dict[str, Any]:
+    values = _row(state, now)
+    params = {f"k_{name}": values.pop(name) for name in ("namespace", "flow_id", "trigger_id", "version")}
+    values.pop("type")
+    return {**params, **values, "new_version": state.version + 1}
+
+
+def one_statement_possible(dialect: str, change: TriggerCommit) -> bool:
+    """A commit of at most one trigger state and no events is a single statement on
+    PostgreSQL (a webhook round, most schedule ticks): one fence, nothing to undo if it fails."""
+    return dialect == "postgresql" and not change.event_ids and len(change.states) <= 1
+
+
+def commit_in_one_statement(tx: Tx, change: TriggerCommit, now: datetime) -> bool:
+    """``commit`` as one PostgreSQL statement (see ``one_statement_possible``)."""
+    rows = [{**codec.execution_row(ex), "updated": now} for ex in change.executions]
+    if not change.states:
+        return create_executions(tx, rows)
+    state = change.states[0]
+    if not create_executions(tx, rows, _FENCED, _fence_params(state, now)):
+        return False
+    state.version += 1
+    return True
+
+
 def commit(tx: Tx, change: TriggerCommit, now: datetime) -> bool:
     """Apply ``change`` fenced (see the module docstring); roll back and say False on a lost race."""
     if change.event_ids and not events.consume_events(tx, change.event_ids):
         tx.abort()
         return False
     for state in change.states:
-        values = _row(state, now)
-        params = {f"k_{name}": values.pop(name) for name in ("namespace", "flow_id", "trigger_id", "version")}
-        values.pop("type")
-        if not tx.conn.execute(_FENCED, {**params, **values, "new_version": state.version + 1}).rowcount:
+        if not tx.conn.execute(_FENCED, _fence_params(state, now)).rowcount:
             tx.abort()
             return False
     if change.executions:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlparse
 
 import httpx
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from lanner.errors import LannerError, TaskFailure
 from lanner.tasks.base import Output, RunnableTask
@@ -26,14 +26,14 @@ from lanner.tasks.core.http_options import (
 )
 from lanner.tasks.scripts.files import storage_name
 
-__all__ = ["Download", "Request"]
+__all__ = ["Download", "Request", "RequestProperties"]
 
 _STORAGE_URI = re.compile(r"^(?:lanner|kestra):///?\S+$")
 _MULTIPART = "multipart/form-data"
 
 
-class _HttpTask(RunnableTask):
-    """Properties shared by the HTTP tasks."""
+class RequestProperties(BaseModel):
+    """What an HTTP request is made of: shared by the HTTP tasks and the HTTP trigger."""
 
     uri: str = Field(
         description="The URL, with `http://` or `https://`; expressions are rendered.",
@@ -62,6 +62,11 @@ class _HttpTask(RunnableTask):
         default_factory=HttpOptions,
         description="How the request is sent: timeouts, authentication, proxy, TLS, redirects, accepted status codes.",
     )
+
+
+class _HttpTask(RequestProperties, RunnableTask):
+    """Properties shared by the HTTP tasks."""
+
     allowFailed: bool | None = Field(default=None, description="Deprecated: use `options.allowFailed`.")
     sslOptions: SslOptions | None = Field(default=None, description="Deprecated: use `options.ssl`.")
 

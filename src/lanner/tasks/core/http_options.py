@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from lanner.errors import TaskFailure
-from lanner.tasks.context import RunContext
 
-__all__ = ["HttpOptions", "LogType", "SslOptions", "build_client", "describe", "header_lists", "status_allowed"]
+__all__ = [
+    "HttpOptions",
+    "LogType",
+    "SecretRenderer",
+    "SslOptions",
+    "build_client",
+    "describe",
+    "header_lists",
+    "status_allowed",
+]
+
+
+class SecretRenderer(Protocol):
+    """What building a client needs: render expressions, mask the secrets found (a ``RunContext`` is one)."""
+
+    async def render(self, value: Any) -> Any: ...
+
+    def mask(self, secret: str) -> None: ...
+
 
 LogType = Literal["REQUEST_HEADERS", "REQUEST_BODY", "RESPONSE_HEADERS", "RESPONSE_BODY"]
 
@@ -127,7 +144,7 @@ def status_allowed(code: int, options: HttpOptions, allow_failed: bool) -> bool:
     return allow_failed or options.allowFailed or code < 400
 
 
-async def build_client(ctx: RunContext, options: HttpOptions, *, insecure: bool = False) -> httpx.AsyncClient:
+async def build_client(ctx: SecretRenderer, options: HttpOptions, *, insecure: bool = False) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` configured from ``options`` (secrets rendered and masked)."""
     timeouts = options.timeout or TimeoutOptions()
     connect = options.connectTimeout or timeouts.connectTimeout
@@ -155,14 +172,14 @@ async def build_client(ctx: RunContext, options: HttpOptions, *, insecure: bool 
         raise TaskFailure(f"this proxy is not supported here: {exc}", retryable=False) from exc
 
 
-async def _secret(ctx: RunContext, value: str | None) -> str:
+async def _secret(ctx: SecretRenderer, value: str | None) -> str:
     rendered = "" if value is None else str(await ctx.render(value))
     if rendered:
         ctx.mask(rendered)
     return rendered
 
 
-async def _auth(ctx: RunContext, options: HttpOptions, headers: dict[str, str]) -> httpx.Auth | None:
+async def _auth(ctx: SecretRenderer, options: HttpOptions, headers: dict[str, str]) -> httpx.Auth | None:
     auth = options.auth
     if auth is None and (options.basicAuthUser or options.basicAuthPassword):
         auth = BasicAuth(type="BASIC", username=options.basicAuthUser, password=options.basicAuthPassword)
@@ -175,7 +192,7 @@ async def _auth(ctx: RunContext, options: HttpOptions, headers: dict[str, str]) 
     return None
 
 
-async def _proxy(ctx: RunContext, options: HttpOptions) -> str | None:
+async def _proxy(ctx: SecretRenderer, options: HttpOptions) -> str | None:
     proxy = options.proxy
     if proxy is None and options.proxyAddress:
         proxy = ProxyOptions(

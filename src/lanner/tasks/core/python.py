@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import shlex
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from lanner.tasks.context import RunContext
 from lanner.tasks.scripts import ScriptTask, Workspace
 from lanner.tasks.scripts.files import RESERVED_PREFIX, localize_storage_uris
+from lanner.tasks.scripts.legacy import LEGACY_PYTHON, from_legacy_python
 from lanner.tasks.scripts.python import PYTHON_ENV, install_missing, resolve_python
 
 __all__ = ["PythonCommands", "PythonScript"]
@@ -95,9 +96,24 @@ class PythonCommands(_PythonTask):
     """Run shell commands with Python ready: `python` and `pip` are the Python running Lanner.
 
     Typical use: run Python files passed with `inputFiles`, such as `python main.py`.
+
+    Kestra's deprecated `io.kestra.core.tasks.scripts.Python` runs as this task: its
+    `requirements` are `dependencies`, its default command is `python main.py` followed by
+    `args` (`main.py` given in `inputFiles`), `./bin/python` in its commands is `python`, and
+    `warningOnStdErr` defaults to true for it, as it did in Kestra.
     """
 
-    type: Literal["lanner.scripts.python.Commands", "io.kestra.plugin.scripts.python.Commands"]
+    type: Literal[
+        "lanner.scripts.python.Commands", "io.kestra.plugin.scripts.python.Commands", "io.kestra.core.tasks.scripts.Python"
+    ]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") == LEGACY_PYTHON:
+            return from_legacy_python(data)
+        return data
+
     commands: list[str] = Field(
         min_length=1,
         description="Shell commands run in order, for example `python main.py`.",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from lanner.tasks.context import RunContext
 from lanner.tasks.scripts import ScriptTask, Workspace
+from lanner.tasks.scripts.legacy import LEGACY_BASH, from_legacy_bash
 
 __all__ = ["ShellCommands", "ShellScript"]
 
@@ -18,9 +19,21 @@ class ShellCommands(ScriptTask):
     Print `::{"outputs": {"key": "value"}}::` to set `{{ outputs.<task>.vars.key }}`; list
     the files to keep in `outputFiles`. Standard output is logged at INFO, standard error at
     WARN; a non-zero exit code fails the task.
+
+    Kestra's deprecated `io.kestra.core.tasks.scripts.Bash` runs as this task: its
+    `interpreter` + `interpreterArgs` and `exitOnFailed` are read as `interpreter` and
+    `failFast`, and `warningOnStdErr` defaults to true for it, as it did in Kestra.
     """
 
-    type: Literal["lanner.scripts.shell.Commands", "io.kestra.plugin.scripts.shell.Commands"]
+    type: Literal["lanner.scripts.shell.Commands", "io.kestra.plugin.scripts.shell.Commands", "io.kestra.core.tasks.scripts.Bash"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("type") == LEGACY_BASH:
+            return from_legacy_bash(data)
+        return data
+
     commands: list[str] = Field(
         min_length=1,
         description="Shell commands, run in order by the interpreter (`/bin/sh -c`). "

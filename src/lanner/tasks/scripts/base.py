@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from lanner.errors import LannerError, TaskFailure
 from lanner.tasks.base import Output, RunnableTask
@@ -31,8 +31,21 @@ from lanner.tasks.scripts.files import (
     write_execution_context,
     write_input_files,
 )
-from lanner.tasks.scripts.options import DOCKER_UNAVAILABLE, NamespaceFiles, TaskRunner
-from lanner.tasks.scripts.runner import DEFAULT_INTERPRETER, process_env, run_commands
+from lanner.tasks.scripts.k8s.options import KubernetesRunner
+from lanner.tasks.scripts.k8s.pod import WORKING_DIR as POD_WORKING_DIR
+from lanner.tasks.scripts.k8s.run import POD_OUTPUT_DIR, PodScript, pod_variables, run_in_pod
+from lanner.tasks.scripts.options import DOCKER_UNAVAILABLE, AnyTaskRunner, NamespaceFiles
+from lanner.tasks.scripts.protocol import LineProtocol
+from lanner.tasks.scripts.runner import (
+    DEFAULT_INTERPRETER,
+    INLINE_LIMIT,
+    ScriptResult,
+    compose_script,
+    env_value,
+    failure_message,
+    process_env,
+    run_commands,
+)
 
 __all__ = ["ScriptTask", "Workspace"]
 
@@ -101,16 +114,17 @@ class ScriptTask(RunnableTask):
         "`.kestra-execution-context.json` in the working directory, for `from kestra import context`. "
         "The file is removed when the commands end and is never an output file.",
     )
-    taskRunner: TaskRunner | None = Field(
+    taskRunner: AnyTaskRunner | None = Field(
         default=None,
-        description="Where the commands run. Only `io.kestra.plugin.core.runner.Process` (a local "
-        "process, the default here) is available.",
-        examples=[{"type": "io.kestra.plugin.core.runner.Process"}],
+        description="Where the commands run: `io.kestra.plugin.core.runner.Process` (a local process, "
+        "the default) or `io.kestra.plugin.ee.kubernetes.runner.Kubernetes` (a pod per attempt, in "
+        "`containerImage`).",
+        examples=[{"type": "io.kestra.plugin.core.runner.Process"}, {"type": "lanner.runner.Kubernetes", "namespace": "jobs"}],
     )
     containerImage: str | None = Field(
         default=None,
-        description="Container image for container task runners. Accepted for Kestra flows, but "
-        "ignored: commands run as local processes.",
+        description="Container image the commands run in with the Kubernetes task runner (required "
+        "there). Ignored by the process runner.",
         examples=["python:3.12-slim"],
     )
     namespaceFiles: NamespaceFiles | None = Field(
@@ -139,6 +153,19 @@ class ScriptTask(RunnableTask):
             raise ValueError(DOCKER_UNAVAILABLE)
         return value
 
+    @model_validator(mode="after")
+    def _pod_ready(self) -> ScriptTask:
+        if not isinstance(self.taskRunner, KubernetesRunner):
+            return self
+        if type(self).run is not ScriptTask.run or type(self).setup is not ScriptTask.setup:
+            raise ValueError(
+                "the Kubernetes task runner is not available for this task type (it prepares a local "
+                "environment); use io.kestra.plugin.core.runner.Process, or a Shell task with a containerImage"
+            )
+        if not self.containerImage:
+            raise ValueError("containerImage is required with the Kubernetes task runner, for example `ubuntu:24.04`")
+        return self
+
     async def script_commands(self, ctx: RunContext, workspace: Workspace) -> list[str]:
         """The rendered commands to run, after ``beforeCommands``."""
         raise NotImplementedError
@@ -151,14 +178,21 @@ class ScriptTask(RunnableTask):
         return await ctx.render(value, workspace.variables)
 
     async def run(self, ctx: RunContext) -> Output:
-        if self.containerImage or self.docker:
+        pod_runner = self.taskRunner if isinstance(self.taskRunner, KubernetesRunner) else None
+        if pod_runner is None and (self.containerImage or self.docker):
             ctx.logger.debug("containerImage and docker are ignored: commands run as local processes")
         workspace, patterns = await self.prepare(ctx)
+        if pod_runner is not None:
+            pod_variables(workspace.variables, workspace.working_dir)
         interpreter = [str(part) for part in await self.render(ctx, list(self.interpreter), workspace)]
         before = [str(c) for c in await self.render(ctx, list(self.beforeCommands or []), workspace)]
         commands = await self.script_commands(ctx, workspace)
         localized = await localize_storage_uris(ctx, workspace.working_dir, [*before, *commands])
         before, commands = localized[: len(before)], localized[len(before) :]
+        if pod_runner is not None:
+            result = await self._run_in_pod(ctx, pod_runner, workspace, interpreter, before, commands)
+            output_files = await collect_output_files(ctx, workspace.working_dir, patterns, output_dir=workspace.output_dir)
+            return {"vars": result.vars, "exitCode": result.exit_code, "outputFiles": output_files}
         await self.setup(ctx, workspace)
         env = process_env(
             {
@@ -190,6 +224,41 @@ class ScriptTask(RunnableTask):
         if self.warningOnStdErr and result.stderr_lines:
             ctx.warn(f"the commands wrote {result.stderr_lines} line(s) to standard error")
         return {"vars": result.vars, "exitCode": result.exit_code, "outputFiles": output_files}
+
+    async def _run_in_pod(
+        self,
+        ctx: RunContext,
+        runner: KubernetesRunner,
+        workspace: Workspace,
+        interpreter: list[str],
+        before: list[str],
+        commands: list[str],
+    ) -> ScriptResult:
+        """Run the commands in a Kubernetes pod; the working directory goes in and comes back."""
+        local = str(workspace.working_dir)
+        # Storage files were copied under the local working directory: the pod sees them under its own.
+        before = [text.replace(local, POD_WORKING_DIR) for text in before]
+        commands = [text.replace(local, POD_WORKING_DIR) for text in commands]
+        text = compose_script(commands, before_commands=before, fail_fast=self.failFast and self.targetOS != "WINDOWS")
+        if len(text.encode()) > INLINE_LIMIT:
+            await asyncio.to_thread((workspace.working_dir / f"{RESERVED_PREFIX}commands.sh").write_text, text)
+            text = f". {POD_WORKING_DIR}/{RESERVED_PREFIX}commands.sh"
+        env = {
+            "WORKING_DIR": POD_WORKING_DIR,
+            "OUTPUT_DIR": POD_OUTPUT_DIR,
+            **{str(k): env_value(v) for k, v in (await self.render(ctx, dict(self.env or {}), workspace)).items()},
+        }
+        if self.executionContext:
+            context_file = await write_execution_context(ctx, workspace.working_dir)
+            env["KESTRA_EXECUTION_CONTEXT_FILE"] = f"{POD_WORKING_DIR}/{context_file.name}"
+        image = str(await self.render(ctx, self.containerImage, workspace))
+        protocol = LineProtocol(ctx)
+        script = PodScript(image=image, command=[*interpreter, text], env=env)
+        code = await run_in_pod(ctx, runner, script, workspace.working_dir, protocol)
+        result = ScriptResult(exit_code=code, vars=protocol.vars, stdout_lines=protocol.stdout_lines)
+        if code != 0:
+            raise TaskFailure(f"{failure_message(result)} (pod of task run {ctx.task_run_id}, attempt {ctx.attempt})")
+        return result
 
     async def prepare(self, ctx: RunContext) -> tuple[Workspace, list[str]]:
         """The attempt's working directory with the namespace and input files in place, and the

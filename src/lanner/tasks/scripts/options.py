@@ -1,20 +1,30 @@
 """Nested properties of script tasks: ``taskRunner`` and ``namespaceFiles``.
 
-Lanner runs scripts as local processes only. A flow asking for another task runner (Docker,
-Kubernetes, a cloud batch service) is rejected when it is validated, with the fix in the
-message, instead of running somewhere the author did not intend.
+Lanner runs scripts as local processes, or in Kubernetes pods (``k8s/``). A flow asking for
+another task runner (Docker, a cloud batch service) is rejected when it is validated, with the
+fix in the message, instead of running somewhere the author did not intend.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-__all__ = ["DOCKER_UNAVAILABLE", "PROCESS_RUNNER_TYPES", "NamespaceFiles", "TaskRunner", "check_runner_type"]
+from lanner.tasks.scripts.k8s.options import KUBERNETES_RUNNER_TYPES, KubernetesRunner
+
+__all__ = [
+    "DOCKER_UNAVAILABLE",
+    "PROCESS_RUNNER_TYPES",
+    "AnyTaskRunner",
+    "NamespaceFiles",
+    "TaskRunner",
+    "check_runner_type",
+]
 
 PROCESS_RUNNER_TYPES = ("io.kestra.plugin.core.runner.Process", "lanner.core.runner.Process")
 DOCKER_UNAVAILABLE = "Docker task runner is not available here; use io.kestra.plugin.core.runner.Process"
+_AVAILABLE = "use io.kestra.plugin.core.runner.Process or io.kestra.plugin.ee.kubernetes.runner.Kubernetes"
 
 
 def check_runner_type(value: str) -> str:
@@ -23,16 +33,16 @@ def check_runner_type(value: str) -> str:
         return value
     if "docker" in value.lower():
         raise ValueError(DOCKER_UNAVAILABLE)
-    raise ValueError(f"task runner {value!r} is not available here; use io.kestra.plugin.core.runner.Process")
+    raise ValueError(f"task runner {value!r} is not available here; {_AVAILABLE}")
 
 
 class TaskRunner(BaseModel):
-    """Where the commands run: only `io.kestra.plugin.core.runner.Process`, a subprocess of the worker."""
+    """Run the commands as a subprocess of the worker: `io.kestra.plugin.core.runner.Process`."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"type": PROCESS_RUNNER_TYPES[0]}]})
 
     type: str = Field(
-        description="Task runner type. Only the process runner is available: `io.kestra.plugin.core.runner.Process`.",
+        description="Task runner type: `io.kestra.plugin.core.runner.Process` (or `lanner.core.runner.Process`).",
         examples=[PROCESS_RUNNER_TYPES[0]],
     )
 
@@ -40,6 +50,19 @@ class TaskRunner(BaseModel):
     @classmethod
     def _process_only(cls, value: str) -> str:
         return check_runner_type(value)
+
+
+def _runner_tag(value: Any) -> str:
+    # The tags contain dots, so located validation errors leave them out of the property path.
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return KUBERNETES_RUNNER_TYPES[0] if kind in KUBERNETES_RUNNER_TYPES else PROCESS_RUNNER_TYPES[0]
+
+
+#: The ``taskRunner`` property: a local process, or a Kubernetes pod per attempt.
+AnyTaskRunner = Annotated[
+    Annotated[TaskRunner, Tag(PROCESS_RUNNER_TYPES[0])] | Annotated[KubernetesRunner, Tag(KUBERNETES_RUNNER_TYPES[0])],
+    Discriminator(_runner_tag),
+]
 
 
 class NamespaceFiles(BaseModel):

@@ -58,8 +58,8 @@ async def spawn_and_stream(
     """
     if not argv:
         raise TaskFailure("nothing to run: the command is empty", retryable=False)
-    try:
-        process = await asyncio.create_subprocess_exec(
+    spawn = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
             *argv,
             cwd=cwd,
             env=dict(env),
@@ -69,9 +69,18 @@ async def spawn_and_stream(
             start_new_session=True,
             limit=_LINE_LIMIT,
         )
+    )
+    try:
+        # Shielded: cancelled mid-start, asyncio would kill the first process only and then wait
+        # for the output pipes its children still hold (a kill right after the start would hang
+        # until the commands end). The group is stopped once started instead.
+        process = await asyncio.shield(spawn)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise TaskFailure(f"cannot start {argv[0]!r}: {reason}", retryable=False) from exc
+    except asyncio.CancelledError:
+        await _stop_when_started(spawn, grace)
+        raise
 
     assert process.stdout is not None
     assert process.stderr is not None
@@ -154,6 +163,14 @@ async def _stop(process: asyncio.subprocess.Process, pumps: Sequence[asyncio.Fut
         future.cancel()
     if cancelled:
         raise asyncio.CancelledError
+
+
+async def _stop_when_started(spawn: asyncio.Future[asyncio.subprocess.Process], grace: float) -> None:
+    """The attempt was cancelled while its process was starting: stop its group once it started."""
+    await _patiently([spawn], grace)
+    if spawn.done() and not spawn.cancelled() and spawn.exception() is None:
+        with contextlib.suppress(asyncio.CancelledError):  # the caller re-raises the first one
+            await _stop(spawn.result(), [], grace)
 
 
 async def _patiently(futures: Sequence[asyncio.Future[Any]], timeout: float) -> bool:

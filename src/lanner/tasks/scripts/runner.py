@@ -24,8 +24,10 @@ from lanner.tasks.scripts.protocol import LineHook, LineProtocol
 __all__ = [
     "DEFAULT_INTERPRETER",
     "INHERITED_ENV",
+    "INLINE_LIMIT",
     "ScriptResult",
     "compose_script",
+    "env_value",
     "failure_message",
     "process_env",
     "run_commands",
@@ -38,7 +40,7 @@ DEFAULT_INTERPRETER: tuple[str, ...] = ("/bin/sh", "-c")
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME", "SYSTEMROOT")
 
 #: A script longer than this is written to a file and sourced: one argument is capped at 128 KiB.
-_INLINE_LIMIT = 64 * 1024
+INLINE_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +63,14 @@ def process_env(extra: Mapping[str, Any] | None = None, *, path_prepend: Sequenc
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env.setdefault("PATH", os.defpath)
     for name, value in (extra or {}).items():
-        env[str(name)] = _env_value(value)
+        env[str(name)] = env_value(value)
     if path_prepend:
         env["PATH"] = os.pathsep.join([*path_prepend, env["PATH"]])
     return env
 
 
-def _env_value(value: Any) -> str:
+def env_value(value: Any) -> str:
+    """An environment variable's text for a rendered value (booleans as true/false, None empty)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -112,7 +115,7 @@ async def run_commands(
     if not commands:
         raise TaskFailure("there are no commands to run", retryable=False)
     text = compose_script(commands, before_commands=before_commands, fail_fast=fail_fast)
-    if len(text.encode()) > _INLINE_LIMIT:
+    if len(text.encode()) > INLINE_LIMIT:
         script_file = cwd / ".lanner-commands.sh"
         await asyncio.to_thread(script_file.write_text, text)
         text = f". {shlex.quote(str(script_file))}"

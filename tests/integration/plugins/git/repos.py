@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 ENV = {
@@ -32,7 +33,7 @@ def remote(root: Path, files: dict[str, str] | None = None, *, branch: str = "ma
     return bare
 
 
-def commit(bare: Path, files: dict[str, str | None], *, branch: str = "main", message: str = "change") -> str:
+def commit(bare: Path, files: Mapping[str, str | None], *, branch: str = "main", message: str = "change") -> str:
     """Commit ``files`` (None deletes) on ``branch`` of ``bare``; return the new commit id."""
     work = bare.parent / f"{bare.name}-work-{len(list(bare.parent.iterdir()))}"
     git("clone", "--quiet", str(bare), str(work))

@@ -11,7 +11,7 @@ from lanner.models.registry import default_registry
 
 def test_kestra_names_and_a_kestra_sync_flow() -> None:
     registry = default_registry()
-    for kind in ("Clone", "SyncFlows", "PushFlows"):
+    for kind in ("Clone", "SyncFlows", "PushFlows", "SyncNamespaceFiles", "PushNamespaceFiles"):
         assert registry.canonical(f"io.kestra.plugin.git.{kind}") == f"lanner.git.{kind}"
     parse_flow("""
 id: sync_flows_from_git
@@ -31,6 +31,35 @@ tasks:
 pluginDefaults:
   - type: io.kestra.plugin.git
     values: {branch: main}
+""")
+
+
+def test_kestra_namespace_files_flows_parse() -> None:
+    parse_flow("""
+id: git_files
+namespace: company.ops
+tasks:
+  - id: sync
+    type: io.kestra.plugin.git.SyncNamespaceFiles
+    namespace: prod
+    gitDirectory: _files
+    delete: true
+    url: https://github.com/kestra-io/flows
+    branch: main
+    username: git_username
+    password: "{{ secret('GITHUB_ACCESS_TOKEN') }}"
+    dryRun: true
+  - id: push
+    type: io.kestra.plugin.git.PushNamespaceFiles
+    namespace: dev
+    files: "**"
+    gitDirectory: _files
+    url: https://github.com/kestra-io/scripts
+    username: git_username
+    password: "{{ secret('GITHUB_ACCESS_TOKEN') }}"
+    branch: dev
+    commitMessage: "add namespace files"
+    dryRun: true
 """)
 
 

@@ -3,6 +3,20 @@ import { TaskDocs } from "../../components/TaskDocs";
 import { SourceTopology } from "../../topology/FlowTopology";
 import type { EditorPanel } from "./panels";
 import { RevisionsPanel } from "./RevisionsPanel";
+import { WebhookList } from "../../triggers/WebhookCurl";
+import { webhooksOfSource } from "../../triggers/webhook";
+
+function TriggersPanel({ source }: { source: string }) {
+  const hooks = webhooksOfSource(source, window.location.origin);
+  if (hooks.length === 0)
+    return (
+      <Empty>
+        No Webhook trigger in this flow. Add one under <code>triggers:</code> (type{" "}
+        <code>io.kestra.plugin.core.trigger.Webhook</code> with a <code>key</code>) to get its URL and a ready cURL command here.
+      </Empty>
+    );
+  return <WebhookList hooks={hooks} />;
+}
 
 export const EDITOR_PANELS: EditorPanel[] = [
   {
@@ -22,6 +36,11 @@ export const EDITOR_PANELS: EditorPanel[] = [
     id: "topology",
     label: "Topology",
     render: ({ source }) => <SourceTopology source={source} />,
+  },
+  {
+    id: "triggers",
+    label: "Triggers",
+    render: ({ source }) => <TriggersPanel source={source} />,
   },
   {
     id: "revisions",

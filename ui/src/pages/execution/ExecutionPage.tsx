@@ -1,60 +1,47 @@
-import { lazy, Suspense, useEffect, useState } from "react";
-import { Link, useParams } from "react-router";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api } from "../../api/client";
 import { TERMINAL_STATES, type Execution } from "../../api/types";
 import { ErrorBanner, FlowLink, Labels, Spinner, StateBadge } from "../../components/common";
 import { formatDate, formatIsoDuration, formatSeconds, secondsBetween } from "../../util/format";
 import { useDocumentTitle, useInterval } from "../../util/hooks";
+import { Metrics, TaskOutputs, TriggerInfo, Values } from "./Details";
 import { GanttChart } from "./GanttChart";
 import { LogsPanel } from "./LogsPanel";
 import type { ExecutionContext, ExecutionTab } from "./tabs";
 import { TaskRunsTable } from "./TaskRunsTable";
 import { useExecution, useLogs } from "./useFollow";
 
-function Values({ title, values }: { title: string; values?: Record<string, unknown> | null }) {
-  if (!values || Object.keys(values).length === 0) return null;
+// @xyflow/react and dagre: a chunk of their own, loaded as the page opens (while the execution
+// is read) so that the Topology tab need not wait for it. Once loaded, the tab draws it at once:
+// a lazy component suspends on its first render even then, and React reveals what a Suspense
+// boundary held back up to 300 ms later.
+let topologyModule: typeof import("../../topology/FlowTopology") | null = null;
+const loadTopology = () => import("../../topology/FlowTopology").then((module) => (topologyModule = module));
+const LazyTopology = lazy(() => loadTopology().then((module) => ({ default: module.ExecutionTopology })));
+
+function TopologyTab(props: { execution: Execution; onTask: (taskId: string) => void }) {
+  const Loaded = topologyModule?.ExecutionTopology;
+  if (Loaded) return <Loaded {...props} />;
   return (
-    <section className="card">
-      <h3>{title}</h3>
-      <dl className="values">
-        {Object.entries(values).map(([key, value]) => (
-          <div key={key}>
-            <dt>
-              <code>{key}</code>
-            </dt>
-            <dd>
-              {value !== null && typeof value === "object" ? (
-                <pre className="code">{JSON.stringify(value, null, 2)}</pre>
-              ) : (
-                <code>{String(value)}</code>
-              )}
-            </dd>
-          </div>
-        ))}
-      </dl>
-    </section>
+    <Suspense fallback={<Spinner label="Loading the topology…" />}>
+      <LazyTopology {...props} />
+    </Suspense>
   );
 }
-
-// @xyflow/react and dagre load with the first topology shown
-const ExecutionTopology = lazy(() => import("../../topology/FlowTopology").then((module) => ({ default: module.ExecutionTopology })));
 
 export const EXECUTION_TABS: ExecutionTab[] = [
   {
     id: "overview",
     label: "Overview",
-    render: ({ execution, showTaskLogs }) => (
-      <Overview execution={execution} onLogs={showTaskLogs} />
+    render: ({ execution, showTaskLogs, replay }) => (
+      <Overview execution={execution} onLogs={showTaskLogs} onReplay={replay} />
     ),
   },
   {
     id: "topology",
     label: "Topology",
-    render: ({ execution, showTaskLogs }) => (
-      <Suspense fallback={<Spinner label="Loading the topology…" />}>
-        <ExecutionTopology execution={execution} onTask={showTaskLogs} />
-      </Suspense>
-    ),
+    render: ({ execution, showTaskLogs }) => <TopologyTab execution={execution} onTask={showTaskLogs} />,
   },
   {
     id: "gantt",
@@ -68,24 +55,42 @@ export const EXECUTION_TABS: ExecutionTab[] = [
   },
 ];
 
-function Overview({ execution, onLogs }: { execution: Execution; onLogs: (taskId: string) => void }) {
+function Overview({
+  execution,
+  onLogs,
+  onReplay,
+}: {
+  execution: Execution;
+  onLogs: (taskId: string) => void;
+  onReplay: (taskRunId?: string) => void;
+}) {
   const running = !TERMINAL_STATES.has(execution.state.current);
   const [now, setNow] = useState(Date.now());
   useInterval(() => setNow(Date.now()), 1000, running);
   return (
     <div className="overview">
-      <TaskRunsTable runs={execution.taskRunList ?? []} now={now} onLogs={onLogs} />
+      <TaskRunsTable runs={execution.taskRunList ?? []} now={now} onLogs={onLogs} onReplay={running ? undefined : onReplay} />
       <div className="cards">
-        <Values title="Inputs" values={execution.inputs} />
-        <Values title="Outputs" values={execution.outputs} />
+        <Values title="Inputs" values={execution.inputs} executionId={execution.id} />
+        <Values title="Outputs" values={execution.outputs} executionId={execution.id} />
+        <TaskOutputs execution={execution} />
+        <Metrics execution={execution} />
+        <TriggerInfo execution={execution} />
       </div>
     </div>
   );
 }
 
+/** `/executions/:namespace/:flowId/:id` (or `/executions/:id`): a fresh page state per execution. */
 export function ExecutionPage() {
+  const { id = "" } = useParams();
+  return <ExecutionView key={id} />;
+}
+
+function ExecutionView() {
   const { id = "", namespace = "", flowId = "" } = useParams();
   useDocumentTitle(`Execution ${id}`);
+  useEffect(() => void loadTopology(), []);
   const [generation, setGeneration] = useState(0);
   // histories the execution must have once a restart shows
   const [minHistories, setMinHistories] = useState(0);
@@ -98,9 +103,31 @@ export function ExecutionPage() {
     if (restartSeen) setLogsGeneration(generation);
   }, [restartSeen, generation]);
   const logs = useLogs(id, logsGeneration);
-  const [tab, setTab] = useState(EXECUTION_TABS[0].id);
-  const [taskFilter, setTaskFilter] = useState<string | null>(null);
+  // `?tab=logs&task=<task id>` opens a task's log (the dashboard's failures link there)
+  const [searchParams] = useSearchParams();
+  const [tab, setTab] = useState(searchParams.get("tab") ?? EXECUTION_TABS[0].id);
+  const [taskFilter, setTaskFilter] = useState<string | null>(searchParams.get("task"));
   const [actionError, setActionError] = useState<unknown>(null);
+  const navigate = useNavigate();
+  // a replay is a new execution: the page moves to it
+  const replay = useCallback(
+    async (taskRunId?: string) => {
+      setActionError(null);
+      try {
+        const created = await api.replayExecution(id, taskRunId);
+        navigate(`/executions/${encodeURIComponent(created.namespace)}/${encodeURIComponent(created.flowId)}/${encodeURIComponent(created.id)}`);
+      } catch (error) {
+        setActionError(error);
+      }
+    },
+    [id, navigate],
+  );
+  // one function for the page's life: the views given it (the task runs table, the topology)
+  // are not drawn again when only the logs changed
+  const showTaskLogs = useCallback((taskId: string | null) => {
+    setTaskFilter(taskId);
+    if (taskId) setTab("logs");
+  }, []);
   const [now, setNow] = useState(Date.now());
   const execution = followed.execution;
   const running = execution ? !TERMINAL_STATES.has(execution.state.current) : false;
@@ -132,10 +159,8 @@ export function ExecutionPage() {
     execution,
     logs,
     taskFilter,
-    showTaskLogs: (taskId) => {
-      setTaskFilter(taskId);
-      if (taskId) setTab("logs");
-    },
+    showTaskLogs,
+    replay,
   };
   const active = EXECUTION_TABS.find((item) => item.id === tab) ?? EXECUTION_TABS[0];
   const seconds = secondsBetween(execution.state.startDate, execution.state.endDate, now);
@@ -162,7 +187,7 @@ export function ExecutionPage() {
             <Labels labels={execution.labels} />
             {execution.parentId && execution.parentId !== execution.id ? (
               <span>
-                parent: <code>{execution.parentId}</code>
+                parent: <Link to={`/executions/${encodeURIComponent(execution.parentId)}`}>{execution.parentId}</Link>
               </span>
             ) : null}
           </div>
@@ -171,6 +196,16 @@ export function ExecutionPage() {
           {running && (
             <button type="button" className="danger" onClick={() => act(() => api.killExecution(execution.id), false)}>
               Kill
+            </button>
+          )}
+          {state === "PAUSED" && (
+            <button type="button" className="primary" onClick={() => act(() => api.resumeExecution(execution.id), false)} data-testid="resume">
+              ▶ Resume
+            </button>
+          )}
+          {!running && (
+            <button type="button" onClick={() => replay()} title="A new execution of the same flow revision, with the same inputs" data-testid="replay">
+              ⟲ Replay
             </button>
           )}
           {(state === "FAILED" || state === "KILLED") && (

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { LogLevel } from "../../api/types";
-import { filterLogs, LEVELS, levelCounts } from "../../logs/filter";
+import type { LogEntry, LogLevel } from "../../api/types";
+import { filterLogs, groupByTaskRun, LEVELS, levelCounts } from "../../logs/filter";
 import { formatTime } from "../../util/format";
 import type { FollowedLogs } from "./useFollow";
 
@@ -15,6 +15,7 @@ export function LogsPanel({ logs, taskFilter, onTaskFilter }: Props) {
   const [minLevel, setMinLevel] = useState<LogLevel>("INFO");
   const [text, setText] = useState("");
   const [follow, setFollow] = useState(true);
+  const [grouped, setGrouped] = useState(false);
   const bottom = useRef<HTMLDivElement>(null);
   const shown = useMemo(
     () => filterLogs(logs.entries, { minLevel, taskId: taskFilter, text }),
@@ -45,6 +46,9 @@ export function LogsPanel({ logs, taskFilter, onTaskFilter }: Props) {
           </button>
         )}
         <label className="small check">
+          <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} data-testid="logs-grouped" /> by task
+        </label>
+        <label className="small check">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> follow
         </label>
         <span className={logs.live ? "live-dot on" : "live-dot"} data-testid="logs-live">
@@ -56,23 +60,38 @@ export function LogsPanel({ logs, taskFilter, onTaskFilter }: Props) {
       </div>
       {logs.error ? <div className="banner banner-warn small">The log stream stopped: {String(logs.error)}</div> : null}
       <div className="log-lines" role="log" aria-live="polite">
-        {shown.map((entry, index) => (
-          <div key={index} className={`log-line level-${entry.level.toLowerCase()}`} data-level={entry.level}>
-            <span className="log-time">{formatTime(entry.timestamp)}</span>
-            <span className="log-level">{entry.level}</span>
-            {entry.taskId ? (
-              <button type="button" className="log-task link" onClick={() => onTaskFilter(entry.taskId ?? null)}>
-                {entry.taskId}
-              </button>
-            ) : (
-              <span className="log-task" />
-            )}
-            <span className="log-message">{entry.message}</span>
-          </div>
-        ))}
+        {grouped
+          ? groupByTaskRun(shown).map((group) => (
+              <details open key={group.taskRunId ?? ""} className="log-group" data-testid="log-group" data-task-id={group.taskId ?? ""}>
+                <summary>
+                  <code>{group.taskId ?? "execution"}</code> <span className="muted small">{group.entries.length} line(s)</span>
+                </summary>
+                {group.entries.map((entry, index) => (
+                  <LogLine key={index} entry={entry} onTaskFilter={onTaskFilter} />
+                ))}
+              </details>
+            ))
+          : shown.map((entry, index) => <LogLine key={index} entry={entry} onTaskFilter={onTaskFilter} />)}
         {shown.length === 0 && <div className="muted small empty-logs">{logs.live ? "Waiting for log lines…" : "No line at this level."}</div>}
         <div ref={bottom} />
       </div>
+    </div>
+  );
+}
+
+function LogLine({ entry, onTaskFilter }: { entry: LogEntry; onTaskFilter: (taskId: string | null) => void }) {
+  return (
+    <div className={`log-line level-${entry.level.toLowerCase()}`} data-level={entry.level}>
+      <span className="log-time">{formatTime(entry.timestamp)}</span>
+      <span className="log-level">{entry.level}</span>
+      {entry.taskId ? (
+        <button type="button" className="log-task link" onClick={() => onTaskFilter(entry.taskId ?? null)}>
+          {entry.taskId}
+        </button>
+      ) : (
+        <span className="log-task" />
+      )}
+      <span className="log-message">{entry.message}</span>
     </div>
   );
 }

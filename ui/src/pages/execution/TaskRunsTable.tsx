@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { memo, useDeferredValue, useMemo } from "react";
 import type { TaskRun } from "../../api/types";
 import { Empty, StateBadge } from "../../components/common";
 import { orderTaskRuns } from "../../executions/taskRuns";
@@ -10,9 +10,27 @@ function duration(run: TaskRun, now: number): string {
   return seconds === null ? "" : formatSeconds(seconds);
 }
 
-/** Every task run, children under their parent, with its state as it changes. */
-export function TaskRunsTable({ runs, now, onLogs }: { runs: TaskRun[]; now: number; onLogs: (taskId: string) => void }) {
-  const rows = useMemo(() => orderTaskRuns(runs), [runs]);
+/** Rows drawn in the first render of a long table. */
+const FIRST_ROWS = 60;
+
+/** Every task run, children under their parent, with its state as it changes (drawn again only
+ * when its runs, the time or the callback changed: not for each batch of log lines). */
+export const TaskRunsTable = memo(function TaskRunsTable({
+  runs,
+  now,
+  onLogs,
+  onReplay,
+}: {
+  runs: TaskRun[];
+  now: number;
+  onLogs: (taskId: string) => void;
+  /** replay from a task run (ended executions only) */
+  onReplay?: (taskRunId: string) => void;
+}) {
+  const ordered = useMemo(() => orderTaskRuns(runs), [runs]);
+  // a long table is drawn first with its first rows, then whole in a background render that
+  // a click elsewhere (another tab) interrupts: the page answers before hundreds of rows are drawn
+  const rows = useDeferredValue(ordered, ordered.length > FIRST_ROWS ? ordered.slice(0, FIRST_ROWS) : ordered);
   if (!rows.length) return <Empty>No task has started yet.</Empty>;
   return (
     <table className="table" data-testid="task-runs">
@@ -43,10 +61,22 @@ export function TaskRunsTable({ runs, now, onLogs }: { runs: TaskRun[]; now: num
               <button type="button" className="link small" onClick={() => onLogs(run.taskId)}>
                 logs
               </button>
+              {onReplay && " "}
+              {onReplay && (
+                <button
+                  type="button"
+                  className="link small"
+                  onClick={() => onReplay(run.id)}
+                  title="A new execution that keeps the task runs before this one and runs again from here"
+                  data-testid={`replay-from-${run.taskId}`}
+                >
+                  replay from here
+                </button>
+              )}
             </td>
           </tr>
         ))}
       </tbody>
     </table>
   );
-}
+});

@@ -10,6 +10,8 @@ export interface ExecutionContext {
   /** open the logs of one task */
   showTaskLogs: (taskId: string | null) => void;
   taskFilter: string | null;
+  /** a new execution from this one, from a task run when given; the page moves to it */
+  replay: (taskRunId?: string) => void;
 }
 
 export interface ExecutionTab {
