@@ -70,3 +70,18 @@ def test_a_saved_run_is_forgotten() -> None:
     run = cache.decode(_row("r1", State.RUNNING), {})
     cache.forget(["r1"])
     assert cache.decode(_row("r1", State.RUNNING), {}) is not run
+
+
+def test_the_runs_of_an_ended_execution_are_let_go() -> None:
+    cache = TaskRunCache()
+    kept = cache.decode(_row("r1", State.SUCCESS), {})
+    cache.decode(_row("r2", State.SUCCESS), {})
+    other = _row("r3", State.RUNNING)
+    other.execution_id = "e2"
+    cache.decode(other, {})
+    assert len(cache) == 3
+    cache.forget_execution("e1")
+    assert len(cache) == 1
+    assert cache.decode(_row("r1", State.SUCCESS), {}) is not kept  # decoded anew if claimed again
+    cache.forget_execution("unknown")
+    assert len(cache) == 2

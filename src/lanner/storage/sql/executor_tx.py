@@ -401,6 +401,8 @@ class SqlExecutorTx:
         for run in task_runs:
             self._pending.task_runs[run.id] = codec.task_run_row(run)
         self._runs.forget(run.id for run in task_runs)
+        if execution.state.is_terminal:
+            self._runs.forget_execution(execution.id)
         for job in jobs:
             self._pending.jobs[job.task_run_id] = codec.job_row(job, now)
 

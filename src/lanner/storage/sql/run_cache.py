@@ -6,7 +6,9 @@ but a run whose ``(state, data text)`` is the one it was decoded from is not dec
 
 The processor changes runs in place and saves those it changed; a saved run is forgotten
 (its stored text is new), and so is any handed-out run found changed but not saved (a failed
-pass): the cache never answers with anything but what the database holds.
+pass): the cache never answers with anything but what the database holds. The runs of an
+execution that ended are forgotten (``forget_execution``): a backlog of 10,000 executions
+would otherwise leave every run it decoded here until the size cap.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class TaskRunCache:
         self._size = size
         #: run id -> (state and text decoded, the run, its fingerprint when decoded)
         self._runs: dict[str, tuple[_Key, TaskRun, tuple[Any, ...]]] = {}
+        #: execution id -> ids of its runs held here
+        self._by_execution: dict[str, set[str]] = {}
 
     def decode(self, row: Any, lent: Lent) -> TaskRun:
         """The run of a row read with its ``data`` as text (``data_text``); ``lent`` (one per
@@ -48,8 +52,10 @@ class TaskRunCache:
             run = codec.task_run_from_data(row, json.loads(text))
             if len(self._runs) >= self._size:
                 self._runs.clear()
+                self._by_execution.clear()
             cached = (key, run, _fingerprint(run))
             self._runs[row.id] = cached
+            self._by_execution.setdefault(row.execution_id, set()).add(row.id)
         # a cached run is as decoded (any change in place is found by ``settle``)
         lent[row.id] = (cached[1], cached[2])
         return cached[1]
@@ -57,6 +63,14 @@ class TaskRunCache:
     def forget(self, ids: Iterable[str]) -> None:
         for run_id in ids:
             self._runs.pop(run_id, None)
+
+    def forget_execution(self, execution_id: str) -> None:
+        """Drop every run of an execution (it ended: it is rarely claimed again)."""
+        for run_id in self._by_execution.pop(execution_id, ()):
+            self._runs.pop(run_id, None)
+
+    def __len__(self) -> int:
+        return len(self._runs)
 
     def settle(self, lent: Lent, committed: bool) -> None:
         """End of a transaction: drop runs saved in it (their text changed), changed in place
