@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, bindparam, column, false, func, insert, or_, select, update
+from sqlalchemy import DateTime, Integer, String, Text, bindparam, column, false, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,7 +18,9 @@ from lanner.models.execution import Attempt, LogEntry, StateChange
 from lanner.models.state import State
 from lanner.storage.ports import WorkerJob
 from lanner.storage.sql import codec
+from lanner.storage.sql.codec import Encoded
 from lanner.storage.sql.database import Tx
+from lanner.storage.sql.pg_write import json_array
 from lanner.storage.sql.schema import logs, task_runs, worker_jobs, workers
 
 __all__ = ["LOST_ATTEMPT_ERROR", "claim_jobs", "insert_logs", "requeue_lost_jobs"]
@@ -44,6 +46,20 @@ _UPDATE_TASK_RUN = (
     )
 )
 
+#: PostgreSQL: ``_CLAIM_JOB`` and ``_UPDATE_TASK_RUN`` for every claimed job, in one statement
+_PG_CLAIM_UPDATES = text(
+    """
+    WITH claimed AS (
+        UPDATE worker_jobs SET worker_id = r.b_worker, claimed_at = r.b_now, attempt = r.b_attempt
+        FROM jsonb_to_recordset(CAST(:jobs AS jsonb))
+            AS r(b_id varchar, b_worker varchar, b_now timestamptz, b_attempt integer)
+        WHERE worker_jobs.task_run_id = r.b_id
+    )
+    UPDATE task_runs SET state = r.b_state, attempt_count = r.b_attempts, data = r.b_data
+    FROM jsonb_to_recordset(CAST(:runs AS jsonb)) AS r(b_id varchar, b_state varchar, b_attempts integer, b_data jsonb)
+    WHERE task_runs.id = r.b_id
+    """
+)
 
 _NOW = bindparam("now", type_=_j.c.not_before.type)
 _INSERT_LOGS = insert(logs)
@@ -115,8 +131,12 @@ def claim_jobs(tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int,
                 kill_requested=row.kill_requested,
             )
         )
-    tx.conn.execute(_CLAIM_JOB, job_updates)
-    tx.conn.execute(_UPDATE_TASK_RUN, run_updates)
+    if tx.conn.dialect.name == "postgresql":
+        # both updates in one statement: one round trip less on every task a worker claims
+        tx.conn.execute(_PG_CLAIM_UPDATES, {"jobs": Encoded(json_array(job_updates)), "runs": Encoded(json_array(run_updates))})
+    else:
+        tx.conn.execute(_CLAIM_JOB, job_updates)
+        tx.conn.execute(_UPDATE_TASK_RUN, run_updates)
     return claimed
 
 
