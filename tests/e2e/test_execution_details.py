@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from playwright.async_api import Page, expect
@@ -124,3 +125,26 @@ async def test_label_filter_and_logs_grouped_by_task(page: Page, server: LiveSer
     await expect(groups.nth(0)).to_contain_text("first")
     await expect(groups.nth(0).locator(".log-line")).to_have_text([re.compile("line from first")])
     await expect(groups.nth(1).locator(".log-line")).to_have_text([re.compile("line from second")])
+
+
+async def test_executions_filtered_by_start_dates(page: Page, server: LiveServer) -> None:
+    await server.engine.deploy(TWO_TASKS)
+    ran = await server.engine.submit("shop.jobs", "two_tasks", {})
+    await server.engine.wait(ran.id, timeout=30)
+    started = ran.created.astimezone()  # the browser and this test share the machine's time zone
+
+    def local(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M")
+
+    await page.goto("/ui/executions?flowId=two_tasks")
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(1)
+    await page.get_by_label("Started from").fill(local(started + timedelta(minutes=2)))
+    await expect(page.get_by_text("No execution matches.")).to_be_visible()
+    await expect(page).to_have_url(re.compile(r"from="))
+    await page.get_by_label("Started from").fill(local(started - timedelta(minutes=2)))
+    await page.get_by_label("Started until").fill(local(started + timedelta(minutes=2)))
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-execution-id", ran.id)
+    await page.get_by_label("Started until").fill(local(started - timedelta(minutes=2)))
+    await expect(page.get_by_text("No execution matches.")).to_be_visible()

@@ -122,6 +122,9 @@ export interface ExecutionSearch {
   state?: string[];
   labels?: string[];
   timeRange?: string;
+  /** started at or after / at or before (ISO-8601) */
+  startDate?: string;
+  endDate?: string;
   page?: number;
   size?: number;
   sort?: string[];

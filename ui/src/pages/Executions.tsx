@@ -5,7 +5,7 @@ import { Link, useSearchParams } from "react-router";
 import { api } from "../api/client";
 import { TERMINAL_STATES } from "../api/types";
 import { Empty, ErrorBanner, executionPath, FlowLink, Labels, PageHeader, Pagination, Spinner, StateBadge } from "../components/common";
-import { formatDate, formatIsoDuration } from "../util/format";
+import { formatDate, formatIsoDuration, localToIso } from "../util/format";
 import { useDebounced, useDocumentTitle, useInterval, useLoad } from "../util/hooks";
 
 const PAGE_SIZE = 25;
@@ -27,6 +27,8 @@ export function ExecutionsPage() {
   const state = params.get("state") ?? "";
   const timeRange = params.get("timeRange") ?? "";
   const label = params.get("labels") ?? "";
+  const from = params.get("from") ?? "";
+  const to = params.get("to") ?? "";
   const page = Number(params.get("page") ?? "1") || 1;
   const [text, setText] = useState(q);
   const debounced = useDebounced(text, 250);
@@ -51,13 +53,15 @@ export function ExecutionsPage() {
           state: state ? [state] : undefined,
           labels: label ? [label] : undefined,
           timeRange,
+          startDate: localToIso(from),
+          endDate: localToIso(to),
           page,
           size: PAGE_SIZE,
           sort: ["state.startDate:desc"],
         },
         signal,
       ),
-    [q, namespace, flowId, state, label, timeRange, page],
+    [q, namespace, flowId, state, label, timeRange, from, to, page],
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulkError, setBulkError] = useState<unknown>(null);
@@ -130,6 +134,20 @@ export function ExecutionsPage() {
             </option>
           ))}
         </select>
+        <input
+          type="datetime-local"
+          value={from}
+          onChange={(e) => set({ from: e.target.value })}
+          aria-label="Started from"
+          title="Executions started at or after this time (your time zone)"
+        />
+        <input
+          type="datetime-local"
+          value={to}
+          onChange={(e) => set({ to: e.target.value })}
+          aria-label="Started until"
+          title="Executions started at or before this time (your time zone)"
+        />
       </div>
       <ErrorBanner error={executions.error} title="Executions could not be listed" />
       <ErrorBanner error={bulkError} title="Nothing was done" />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatIsoDuration, relativeTime, secondsBetween } from "./format";
+import { formatIsoDuration, relativeTime, secondsBetween, localToIso } from "./format";
 import { namespaceTree } from "./namespaces";
 
 describe("formatIsoDuration", () => {
@@ -35,5 +35,16 @@ describe("namespaceTree", () => {
     ]);
     expect(tree[0].children.map((n) => n.label)).toEqual(["data", "team"]);
     expect(tree[0].children[1].children[0]).toMatchObject({ name: "company.team.sub", label: "sub", real: true });
+  });
+});
+
+describe("localToIso", () => {
+  it("reads a datetime-local value in the browser's time zone", () => {
+    const value = "2026-03-01T08:30";
+    expect(localToIso(value)).toBe(new Date(2026, 2, 1, 8, 30).toISOString());
+  });
+  it("is undefined for an empty or invalid value", () => {
+    expect(localToIso("")).toBeUndefined();
+    expect(localToIso("not a date")).toBeUndefined();
   });
 });

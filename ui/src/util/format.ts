@@ -66,3 +66,10 @@ export function relativeTime(iso: string | null | undefined, now = Date.now()): 
   const days = Math.round(seconds / 86400);
   return days === 1 ? "yesterday" : `${days} days ago`;
 }
+
+/** A `datetime-local` input's value (the browser's time zone) as ISO-8601 UTC, or undefined when empty or invalid. */
+export function localToIso(value: string): string | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
