@@ -146,8 +146,11 @@ class Worker:
                     continue
                 for job in jobs:
                     self._start(job)
-                if jobs:
-                    continue
+                if len(jobs) >= free:
+                    continue  # maybe more due right now
+                # Fewer than asked: nothing else was due when we claimed. A job created since
+                # has signalled the channel (cleared before the claim), so the wait below
+                # returns at once for it; claiming again now would only find nothing.
                 timeout = self.idle_poll
                 with contextlib.suppress(Exception):  # only a hint: the wait is bounded anyway
                     due = await self.store.next_job_due()
@@ -332,7 +335,8 @@ class Worker:
         outputs: dict[str, Any] | None = None
         state = State.SUCCESS
         retryable = True
-        flusher = asyncio.create_task(self._flush_logs(logger))
+        flushed = asyncio.Event()
+        flusher = asyncio.create_task(self._flush_logs(logger, flushed))
         try:
             task = self._task(definition)
             replacement = self.stand_in(job) if self.stand_in is not None else None
@@ -357,7 +361,8 @@ class Worker:
             logger.error(f"task raised {type(exc).__name__}: {exc}")
             log.debug("task %s failed", payload["taskId"], exc_info=True)
         finally:
-            flusher.cancel()
+            flushed.set()
+            await flusher  # a write in progress ends first
             await ctx.cleanup()
         reason = self._handing_back.pop(job.task_run_id, None)
         if reason is not None and state == State.KILLED:
@@ -453,9 +458,15 @@ class Worker:
             result.retry_at = self.clock() + policy.delay(job.attempt)
             payload.setdefault("firstAttemptAt", first_start.isoformat())
 
-    async def _flush_logs(self, logger: AttemptLogger) -> None:
-        while True:
-            await asyncio.sleep(self.log_flush_interval)
+    async def _flush_logs(self, logger: AttemptLogger, done: asyncio.Event) -> None:
+        """Write the attempt's logs every ``log_flush_interval`` until ``done``; the last lines go
+        with the result. Stopped by ``done``, never cancelled: a write cancelled midway would
+        lose the lines it had taken from the buffer."""
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.log_flush_interval)
+            if done.is_set():
+                return
             entries = logger.drain()
             if entries:
                 try:

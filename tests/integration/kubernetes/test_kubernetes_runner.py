@@ -159,7 +159,8 @@ async def test_timeout_deletes_the_pod(harness: Harness, api: KubeApi, script: S
     script.hang = True
     script.logs = ["working"]
 
-    result = await harness.run(flow(api, task="    timeout: PT1S"))
+    # long enough for the pod to be created on a loaded machine (a stop before that has no pod to delete)
+    result = await harness.run(flow(api, task="    timeout: PT5S"))
 
     assert result.state == State.FAILED
     assert api.requests()[-1] == ("DELETE", f"{POD_PATH}/{api.pod().name}")

@@ -79,10 +79,18 @@ async def run_in_pod(
     api = await asyncio.to_thread(PodApi, connection, namespace)
     created = finished = False
     try:
+        creating = asyncio.ensure_future(asyncio.to_thread(api.create, manifest))
         try:
-            await asyncio.to_thread(api.create, manifest)
+            await asyncio.shield(creating)
         except ApiException as exc:
             raise TaskFailure(f"cannot create pod {name} in namespace {namespace!r}: {_api_reason(exc)}") from exc
+        except asyncio.CancelledError:
+            # Stopped while the pod was being created: the call goes on in its thread, and the
+            # pod exists once it returns; wait for it, so the pod is deleted below, not leaked.
+            with contextlib.suppress(Exception):
+                await creating
+            created = creating.done() and not creating.cancelled() and creating.exception() is None
+            raise
         created = True
         ctx.logger.info(f"pod {name} created in namespace {namespace} (image {script.image})")
         await _wait_for(api.read, name, runner.waitUntilRunning, _container_up(INPUTS_CONTAINER, init=True), "start")
@@ -112,7 +120,8 @@ async def run_in_pod(
 
 async def _delete(ctx: RunContext, api: Any, name: str, why: str) -> None:
     try:
-        gone = await asyncio.to_thread(api.delete, name)
+        # shielded: a second stop request must not leave the pod behind
+        gone = await asyncio.shield(asyncio.to_thread(api.delete, name))
     except Exception as exc:  # the attempt's own outcome matters more than a failed clean-up
         ctx.logger.warning(f"could not delete pod {name}: {exc}")
         return
