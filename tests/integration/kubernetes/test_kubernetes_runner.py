@@ -7,7 +7,6 @@ plays a scripted pod. Each test asserts the requests the runner made (method, pa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -62,17 +61,6 @@ def compact(requests: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if not out or out[-1] != request:
             out.append(request)
     return out
-
-
-@pytest.fixture
-def script() -> Script:
-    return Script()
-
-
-@pytest.fixture
-def api(script: Script) -> Iterator[KubeApi]:
-    with KubeApi(script).serve() as server:
-        yield server
 
 
 async def test_success_streams_logs_and_collects_output_files(harness: Harness, api: KubeApi, script: Script) -> None:

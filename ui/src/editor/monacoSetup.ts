@@ -7,6 +7,7 @@ import EditorWorker from "monaco-editor/esm/vs/editor/editor.worker.js?worker";
 import { configureMonacoYaml, type JSONSchema } from "monaco-yaml";
 import { flowSchema } from "../api/client";
 import YamlWorker from "./yaml.worker.ts?worker";
+import { isMonacoCancellation } from "./cancellation";
 
 window.MonacoEnvironment = {
   getWorker(_workerId: string, label: string): Worker {
@@ -15,6 +16,16 @@ window.MonacoEnvironment = {
 };
 
 loader.config({ monaco });
+
+// Monaco cancels pending work (hovers, validations, worker requests) with a "Canceled" error
+// when an editor or its model goes away, e.g. on leaving a file; nothing awaits those promises.
+// That is expected, not a failure of the page: keep it out of the error reports.
+window.addEventListener("unhandledrejection", (event) => {
+  if (isMonacoCancellation(event.reason)) event.preventDefault();
+});
+window.addEventListener("error", (event) => {
+  if (isMonacoCancellation(event.error)) event.preventDefault();
+});
 
 /** Model paths of flow sources end like this; the flow schema applies to them only. */
 export const FLOW_FILE_SUFFIX = ".flow.yaml";

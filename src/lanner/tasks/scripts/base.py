@@ -62,6 +62,12 @@ class Workspace:
     variables: dict[str, Any]
     env: dict[str, str] = field(default_factory=dict)
     path_prepend: list[str] = field(default_factory=list)
+    #: True when the commands run in a Kubernetes pod: paths must be the pod's, not the worker's
+    pod: bool = False
+
+    def pod_path(self, text: str) -> str:
+        """``text`` with the local working directory replaced by the pod's, in a pod run."""
+        return text.replace(str(self.working_dir), POD_WORKING_DIR) if self.pod else text
 
 
 class ScriptTask(RunnableTask):
@@ -157,12 +163,13 @@ class ScriptTask(RunnableTask):
     def _pod_ready(self) -> ScriptTask:
         if not isinstance(self.taskRunner, KubernetesRunner):
             return self
-        if type(self).run is not ScriptTask.run or type(self).setup is not ScriptTask.setup:
+        prepares_locally = type(self).setup is not ScriptTask.setup and type(self).pod_setup is ScriptTask.pod_setup
+        if type(self).run is not ScriptTask.run or prepares_locally:
             raise ValueError(
                 "the Kubernetes task runner is not available for this task type (it prepares a local "
-                "environment); use io.kestra.plugin.core.runner.Process, or a Shell task with a containerImage"
+                "environment); use io.kestra.plugin.core.runner.Process, or a Shell or Python task with a containerImage"
             )
-        if not self.containerImage:
+        if not self.containerImage and not self.default_container_image():
             raise ValueError("containerImage is required with the Kubernetes task runner, for example `ubuntu:24.04`")
         return self
 
@@ -173,6 +180,18 @@ class ScriptTask(RunnableTask):
     async def setup(self, ctx: RunContext, workspace: Workspace) -> None:
         """Prepare the environment (``workspace.env``, ``workspace.path_prepend``) before the run."""
 
+    async def pod_setup(self, ctx: RunContext, workspace: Workspace) -> list[str]:
+        """Prepare a run in a Kubernetes pod instead of ``setup`` (which never runs then): add to
+        ``workspace.env`` and return commands the container runs before ``beforeCommands``.
+
+        A task whose ``setup`` prepares a local environment runs in a pod only if it overrides this.
+        """
+        return []
+
+    def default_container_image(self) -> str | None:
+        """The image a pod runs when ``containerImage`` is unset (None: the property is required)."""
+        return None
+
     async def render(self, ctx: RunContext, value: Any, workspace: Workspace) -> Any:
         """Render a property with the script variables (``workingDir``, ``outputDir``, ``outputFiles``)."""
         return await ctx.render(value, workspace.variables)
@@ -182,10 +201,13 @@ class ScriptTask(RunnableTask):
         if pod_runner is None and (self.containerImage or self.docker):
             ctx.logger.debug("containerImage and docker are ignored: commands run as local processes")
         workspace, patterns = await self.prepare(ctx)
+        pod_before: list[str] = []
         if pod_runner is not None:
             pod_variables(workspace.variables, workspace.working_dir)
+            workspace.pod = True
+            pod_before = await self.pod_setup(ctx, workspace)
         interpreter = [str(part) for part in await self.render(ctx, list(self.interpreter), workspace)]
-        before = [str(c) for c in await self.render(ctx, list(self.beforeCommands or []), workspace)]
+        before = [*pod_before, *(str(c) for c in await self.render(ctx, list(self.beforeCommands or []), workspace))]
         commands = await self.script_commands(ctx, workspace)
         localized = await localize_storage_uris(ctx, workspace.working_dir, [*before, *commands])
         before, commands = localized[: len(before)], localized[len(before) :]
@@ -246,12 +268,13 @@ class ScriptTask(RunnableTask):
         env = {
             "WORKING_DIR": POD_WORKING_DIR,
             "OUTPUT_DIR": POD_OUTPUT_DIR,
+            **workspace.env,
             **{str(k): env_value(v) for k, v in (await self.render(ctx, dict(self.env or {}), workspace)).items()},
         }
         if self.executionContext:
             context_file = await write_execution_context(ctx, workspace.working_dir)
             env["KESTRA_EXECUTION_CONTEXT_FILE"] = f"{POD_WORKING_DIR}/{context_file.name}"
-        image = str(await self.render(ctx, self.containerImage, workspace))
+        image = str(await self.render(ctx, self.containerImage or self.default_container_image(), workspace))
         protocol = LineProtocol(ctx)
         script = PodScript(image=image, command=[*interpreter, text], env=env)
         code = await run_in_pod(ctx, runner, script, workspace.working_dir, protocol)

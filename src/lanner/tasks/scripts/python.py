@@ -4,12 +4,18 @@ By default scripts run with the interpreter running Lanner, where the ``kestra``
 installed, so ``from kestra import Kestra`` works unchanged. A requirement already installed
 there is used as is; missing ones are installed with pip into the attempt's working
 directory, never into Lanner's own environment.
+
+In a Kubernetes pod none of that applies: ``python`` is the container image's own, and the
+requirements are installed in the container with pip before the commands run
+(``pip_install_command``); the image defaults to the official one for ``pythonVersion``
+(``pod_image``).
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import re
+import shlex
 import shutil
 import sys
 from collections.abc import Sequence
@@ -19,10 +25,21 @@ from lanner.errors import TaskFailure
 from lanner.tasks.context import RunContext
 from lanner.tasks.scripts.runner import process_env, run_process
 
-__all__ = ["PYTHON_ENV", "install_missing", "missing_requirements", "resolve_python"]
+__all__ = [
+    "POD_PYTHON_VERSION",
+    "PYTHON_ENV",
+    "install_missing",
+    "missing_requirements",
+    "pip_install_command",
+    "pod_image",
+    "resolve_python",
+]
 
 #: Environment of every Python script: live output, quiet pip.
 PYTHON_ENV = {"PYTHONUNBUFFERED": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_ROOT_USER_ACTION": "ignore"}
+
+#: The Python of a pod when neither ``containerImage`` nor ``pythonVersion`` is set, as in Kestra.
+POD_PYTHON_VERSION = "3.13"
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -91,3 +108,18 @@ async def install_missing(ctx: RunContext, python: str, requirements: Sequence[s
         message = f"could not install Python packages {', '.join(missing)} (pip exit code {result.exit_code})"
         raise TaskFailure(message + (f":\n{tail}" if tail else ""))
     return target
+
+
+def pod_image(version: str | None) -> str:
+    """The official slim image for ``pythonVersion`` (``3.12`` → ``python:3.12-slim``), Kestra's
+    ``python:3.13-slim`` when unset."""
+    clean = (version or "").strip() or POD_PYTHON_VERSION
+    return f"python:{clean}-slim"
+
+
+def pip_install_command(requirements: Sequence[str]) -> str | None:
+    """The shell command installing ``requirements`` in a container, or None if there are none."""
+    wanted = [r.strip() for r in requirements if r.strip()]
+    if not wanted:
+        return None
+    return "python -m pip install --quiet " + " ".join(shlex.quote(r) for r in wanted)
