@@ -101,17 +101,23 @@ def _statement(parts: tuple[tuple[str, tuple[str, ...]], ...], fence: Update | N
     return select(guard if guard is not None else literal(1)).add_cte(*ctes)
 
 
-_pass_statement = lru_cache(maxsize=64)(_statement)
+_cached_statement = lru_cache(maxsize=64)(_statement)
+
+
+def _write(
+    tx: Tx, tables: Mapping[str, Sequence[Mapping[str, Any]]], fence: Update | None, fence_params: Mapping[str, Any]
+) -> Any:
+    """Run the statement writing the non-empty ``tables`` (guarded by ``fence``); its one value."""
+    present = [(name, rows) for name, rows in tables.items() if rows]
+    parts = tuple((name, tuple(rows[0])) for name, rows in present)
+    params = {f"rows_{name}": Encoded(json_array(rows)) for name, rows in present}
+    return tx.conn.execute(_cached_statement(parts, fence), {**params, **fence_params}).scalar()
 
 
 def write_pass(tx: Tx, tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
     """Write the non-empty ``tables`` (names as in ``_KEYS``) in one statement."""
-    present = [(name, rows) for name, rows in tables.items() if rows]
-    if not present:
-        return
-    parts = tuple((name, tuple(rows[0])) for name, rows in present)
-    params = {f"rows_{name}": Encoded(json_array(rows)) for name, rows in present}
-    tx.conn.execute(_pass_statement(parts), params)
+    if any(tables.values()):
+        _write(tx, tables, None, {})
 
 
 def create_executions(
@@ -120,23 +126,10 @@ def create_executions(
     """Insert executions and the messages that make an executor pick them up, in one
     statement; with ``fence`` (a parameterized UPDATE of one row), only if it updated its row.
     Says whether the fence held (True without one)."""
-    tables: dict[str, Sequence[Mapping[str, Any]]] = {"created": rows, "messages": [{"execution_id": row["id"]} for row in rows]}
-    present = [(name, items) for name, items in tables.items() if items]
-    if fence is None:
-        if not present:
-            return True
-        parts = tuple((name, tuple(items[0])) for name, items in present)
-        statement = _pass_statement(parts)
-    else:
-        parts = tuple((name, tuple(items[0])) for name, items in present)
-        statement = _fenced_statement(parts, fence)
-    params = {f"rows_{name}": Encoded(json_array(items)) for name, items in present}
-    held = tx.conn.execute(statement, {**params, **(fence_params or {})}).scalar()
+    if fence is None and not rows:
+        return True
+    tables = {"created": rows, "messages": [{"execution_id": row["id"]} for row in rows]}
+    held = _write(tx, tables, fence, fence_params or {})
     if rows and held:
         tx.signal("executor")
     return fence is None or bool(held)
-
-
-@lru_cache(maxsize=16)
-def _fenced_statement(parts: tuple[tuple[str, tuple[str, ...]], ...], fence: Update) -> Any:
-    return _statement(parts, fence)
