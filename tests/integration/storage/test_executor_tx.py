@@ -38,6 +38,31 @@ async def test_claim_consumes_the_messages_and_returns_task_runs(store: SqlStore
     assert again.task_runs == runs
 
 
+async def test_unchanged_task_runs_are_decoded_once_across_transactions(store: SqlStore) -> None:
+    ex = execution(state=State.RUNNING)
+    await store.create_execution(ex)
+    runs = [task_run(ex, "a", seq=0), task_run(ex, "b", seq=1)]
+    async with store.executor_transaction() as tx:
+        await tx.claim(10)
+        await tx.save(ex, runs, [job(runs[0])])
+        await tx.notify(ex.id)
+    async with store.executor_transaction() as tx:
+        (first,) = await tx.claim(10)
+        await tx.notify(ex.id)
+    async with store.executor_transaction() as tx:
+        (second,) = await tx.claim(10)
+    # read again (the rows are the truth) but not decoded again
+    assert [id(run) for run in second.task_runs] == [id(run) for run in first.task_runs]
+
+    (claimed,) = await store.claim_jobs("w1", [None], 10)  # another writer changes run "a"
+    await store.finish_job(claimed, JobResult(State.SUCCESS, ended_attempt(claimed)))
+    async with store.executor_transaction() as tx:
+        (third,) = await tx.claim(10)
+    a, b = third.task_runs
+    assert a is not second.task_runs[0] and a.state is State.SUCCESS
+    assert b is second.task_runs[1]
+
+
 async def test_changed_task_runs_are_updated(store: SqlStore) -> None:
     ex = execution(state=State.RUNNING)
     await store.create_execution(ex)

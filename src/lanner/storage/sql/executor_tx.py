@@ -334,7 +334,8 @@ class SqlExecutorTx:
     def __init__(self, db: Database, clock: Clock, runs: TaskRunCache | None = None) -> None:
         self._db = db
         self._clock = clock
-        self._runs = runs or TaskRunCache()
+        # not ``runs or …``: an empty cache is falsy (it has a length), and it would never fill
+        self._runs = runs if runs is not None else TaskRunCache()
         self._lent: Lent = {}
         self._pending = _Pending()
         # Execution rows as claimed: an unchanged execution is not written back.
