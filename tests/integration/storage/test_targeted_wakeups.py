@@ -58,25 +58,23 @@ async def _sql(backend: Backend, statement: str) -> None:
         await conn.close()
 
 
-async def test_a_new_job_names_one_live_worker_of_its_group_with_a_free_slot(
+async def test_a_new_job_names_one_live_worker_of_its_group_unless_its_slots_are_taken(
     store: SqlStore, listener: Listener, backend: Backend
 ) -> None:
     schema = backend.schema
-    await store.register_worker("full", None, "host-a", threads=1)
     await store.register_worker("busy", None, "host-b", threads=8)
     await store.register_worker("late", None, "host-c", threads=8)
     await store.register_worker("dead", None, "host-d", threads=8)
     await store.register_worker("gpu", "gpu,eu", "host-e", threads=8)
-    for worker, held in (("full", 1), ("busy", 2)):
-        for _ in range(held):
-            await queued_job(store)
-            assert len(await store.claim_jobs(worker, [None], 1)) == 1
     await _sql(backend, "UPDATE workers SET heartbeat = now() - interval '1 minute' WHERE id = 'late'")
     await _sql(backend, "UPDATE workers SET dead = true WHERE id = 'dead'")
+    for _ in range(2):
+        await queued_job(store)
+        assert len(await store.claim_jobs("busy", [None], 1)) == 1
     await listener.until_sentinel()  # what the set-up sent
 
     await queued_job(store)
-    # "full" holds as many jobs as it has slots, "late" was not heard from for a minute
+    # "late" was not heard from for a minute, "dead" was declared dead: "busy" has free slots
     assert await listener.until_sentinel() == [f"{schema} busy"]
 
     await queued_job(store, worker_group="eu")
@@ -85,17 +83,21 @@ async def test_a_new_job_names_one_live_worker_of_its_group_with_a_free_slot(
     await queued_job(store, worker_group="nobody-serves-this")
     assert await listener.until_sentinel() == [schema]  # no worker to name: every worker wakes
 
-    await _sql(backend, "UPDATE workers SET dead = true WHERE id IN ('busy', 'full')")
+    await _sql(backend, "UPDATE workers SET threads = 2 WHERE id = 'busy'")  # its 2 slots are taken
+    await queued_job(store)
+    assert await listener.until_sentinel() == [schema]
+
+    await _sql(backend, "UPDATE workers SET dead = true WHERE id = 'busy'")
     await queued_job(store)
     assert await listener.until_sentinel() == [f"{schema} late"]  # late, but the only one alive
 
 
-async def test_only_the_process_of_the_named_worker_wakes(store: SqlStore, open_store) -> None:  # type: ignore[no-untyped-def]
+async def test_only_the_process_of_the_named_worker_wakes(store: SqlStore, open_store, backend: Backend) -> None:  # type: ignore[no-untyped-def]
     one, two = await open_store(), await open_store()
     await one.register_worker("w-one", None, "host-1", threads=4)
     await two.register_worker("w-two", None, "host-2", threads=4)
-    await queued_job(store)
-    assert len(await two.claim_jobs("w-two", [None], 1)) == 1  # w-two is now the busier one
+    # named only when no other is left: new jobs name w-one
+    await _sql(backend, "UPDATE workers SET heartbeat = now() - interval '1 minute' WHERE id = 'w-two'")
 
     one_waits, two_waits = await _waiting(one, "worker"), await _waiting(two, "worker")
     await queued_job(store)  # from a third process: names w-one

@@ -32,18 +32,18 @@ CREATE OR REPLACE FUNCTION lanner_notify_worker() RETURNS trigger LANGUAGE plpgs
 SET search_path FROM CURRENT AS $$
 DECLARE
     target text;
+    slots integer;
 BEGIN
-    SELECT w.id INTO target
+    SELECT w.id, w.threads INTO target, slots
     FROM workers AS w
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS jobs, count(*) >= coalesce(w.threads, 2147483647) AS full
-        FROM worker_jobs AS j WHERE j.worker_id = w.id
-    ) AS held
     WHERE NOT w.dead
       AND CASE WHEN NEW.worker_group IS NULL THEN w.worker_group IS NULL
                ELSE NEW.worker_group = ANY (string_to_array(w.worker_group, ',')) END
-    ORDER BY w.heartbeat < now() - interval '10 seconds', held.full, held.jobs, random()
+    ORDER BY w.heartbeat < now() - interval '10 seconds', random()
     LIMIT 1;
+    IF slots IS NOT NULL AND (SELECT count(*) FROM worker_jobs WHERE worker_id = target) >= slots THEN
+        target := NULL;  -- its slots are all taken: wake every worker instead
+    END IF;
     PERFORM pg_notify('lanner_worker', TG_TABLE_SCHEMA || coalesce(' ' || target, ''));
     RETURN NULL;
 END $$
