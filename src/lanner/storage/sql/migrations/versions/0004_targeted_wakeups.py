@@ -3,11 +3,14 @@
 Every worker listening on ``lanner_worker`` used to wake for every new job and race the
 others for it; all but one found nothing, and on a small machine their wasted queries slowed
 the one that won. The notification now names the worker expected to take the job: a live
-worker serving the job's group, fewest jobs held first, one with a late heartbeat (over 10 s)
-last, at random among equals. The payload is ``"<schema> <worker id>"``; a bare ``"<schema>"``
-(no live worker of the group) still wakes every worker. Workers not named wake anyway at
-their idle poll, and a worker whose claim was full passes the word on (``jobs.claim_jobs``),
-so a named worker that is busy or gone delays a job by one poll interval at most.
+worker serving the job's group, at random (one with a late heartbeat, over 10 s, only if no
+other is left). The payload is ``"<schema> <worker id>"``; a bare ``"<schema>"`` wakes every
+worker: sent when no live worker serves the group, and when the one picked holds as many
+jobs as it has slots (new column ``workers.threads``). Workers not named wake anyway at their
+idle poll, and a worker whose claim was full passes the word on (``jobs.claim_jobs``), so a
+named worker that is gone unnoticed delays a job by one poll interval at most. (Ranking every
+worker by the jobs it holds cost 110 µs per inserted job against 57 µs for this, and halved
+the drain rate of a backlog.)
 
 ``SET search_path FROM CURRENT`` ties the function to the schema it was created in, where
 its ``workers`` and ``worker_jobs`` are.
