@@ -10,8 +10,9 @@ import pytest
 
 from lanner.errors import StorageError
 from lanner.models.state import State
-from lanner.storage.ports import JobResult
+from lanner.storage.ports import ClaimedExecution, JobResult
 from lanner.storage.sql import SqlStore
+from lanner.storage.sql.executor_tx import CACHED_FROM
 
 from .factories import ended_attempt, execution, job, queued_job, task_run
 
@@ -38,29 +39,41 @@ async def test_claim_consumes_the_messages_and_returns_task_runs(store: SqlStore
     assert again.task_runs == runs
 
 
-async def test_unchanged_task_runs_are_decoded_once_across_transactions(store: SqlStore) -> None:
+async def _claimed_three_times(store: SqlStore, runs: int) -> list[ClaimedExecution]:
+    """An execution of ``runs`` task runs (the first with a job) claimed by three transactions,
+    the last after a worker ended the first run."""
     ex = execution(state=State.RUNNING)
     await store.create_execution(ex)
-    runs = [task_run(ex, "a", seq=0), task_run(ex, "b", seq=1)]
+    created = [task_run(ex, f"t{i}", seq=i) for i in range(runs)]
     async with store.executor_transaction() as tx:
         await tx.claim(10)
-        await tx.save(ex, runs, [job(runs[0])])
+        await tx.save(ex, created, [job(created[0])])
         await tx.notify(ex.id)
-    async with store.executor_transaction() as tx:
-        (first,) = await tx.claim(10)
-        await tx.notify(ex.id)
-    async with store.executor_transaction() as tx:
-        (second,) = await tx.claim(10)
-    # read again (the rows are the truth) but not decoded again
-    assert [id(run) for run in second.task_runs] == [id(run) for run in first.task_runs]
-
-    (claimed,) = await store.claim_jobs("w1", [None], 10)  # another writer changes run "a"
+    passes = []
+    for _ in range(2):
+        async with store.executor_transaction() as tx:
+            passes.extend(await tx.claim(10))
+            await tx.notify(ex.id)
+    (claimed,) = await store.claim_jobs("w1", [None], 10)  # another writer changes the first run
     await store.finish_job(claimed, JobResult(State.SUCCESS, ended_attempt(claimed)))
     async with store.executor_transaction() as tx:
-        (third,) = await tx.claim(10)
-    a, b = third.task_runs
-    assert a is not second.task_runs[0] and a.state is State.SUCCESS
-    assert b is second.task_runs[1]
+        passes.extend(await tx.claim(10))
+    return passes
+
+
+async def test_the_unchanged_task_runs_of_a_large_execution_are_decoded_once(store: SqlStore) -> None:
+    first, second, third = await _claimed_three_times(store, CACHED_FROM)
+    # read again (the rows are the truth) but not decoded again
+    assert [id(run) for run in second.task_runs] == [id(run) for run in first.task_runs]
+    assert third.task_runs[0] is not second.task_runs[0] and third.task_runs[0].state is State.SUCCESS
+    assert [id(run) for run in third.task_runs[1:]] == [id(run) for run in second.task_runs[1:]]
+
+
+async def test_the_task_runs_of_a_small_execution_are_not_kept_decoded(store: SqlStore) -> None:
+    first, second, third = await _claimed_three_times(store, CACHED_FROM - 1)
+    assert not any(a is b for a, b in zip(first.task_runs, second.task_runs, strict=True))
+    assert second.task_runs == first.task_runs
+    assert third.task_runs[0].state is State.SUCCESS and third.task_runs[1:] == second.task_runs[1:]
 
 
 async def test_changed_task_runs_are_updated(store: SqlStore) -> None:

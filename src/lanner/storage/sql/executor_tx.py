@@ -42,6 +42,8 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: executions with fewer task runs are not kept decoded between passes (``run_cache``)
+CACHED_FROM = 10
 #: states that count against a flow's concurrency limit
 ACTIVE_STATES = (State.RUNNING, State.PAUSED, State.KILLING, State.RETRYING)
 #: first key of the two-key advisory locks on flows (the two-key space is apart from the
@@ -387,6 +389,9 @@ class SqlExecutorTx:
         claimed = await self._run(partial(_claim, limit=limit, now=now, cache=(self._runs, self._lent), postponed=postponed))
         for item in claimed:
             self._claimed[item.execution.id] = codec.execution_row(item.execution)
+            if len(item.task_runs) < CACHED_FROM:
+                # cheap to decode again, and a backlog of thousands in flight would fill memory
+                self._runs.forget_execution(item.execution.id)
         return claimed
 
     async def save(self, execution: Execution, task_runs: Sequence[TaskRun], jobs: Sequence[WorkerJob] = ()) -> None:

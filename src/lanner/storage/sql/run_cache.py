@@ -7,8 +7,9 @@ but a run whose ``(state, data text)`` is the one it was decoded from is not dec
 The processor changes runs in place and saves those it changed; a saved run is forgotten
 (its stored text is new), and so is any handed-out run found changed but not saved (a failed
 pass): the cache never answers with anything but what the database holds. The runs of an
-execution that ended are forgotten (``forget_execution``): a backlog of 10,000 executions
-would otherwise leave every run it decoded here until the size cap.
+execution that ended are forgotten (``forget_execution``), and so are those of executions with
+fewer than ``executor_tx.CACHED_FROM`` runs, cheap to decode again: a backlog of 10,000 small
+executions in flight would otherwise hold all their runs here.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _fingerprint(run: TaskRun) -> tuple[Any, ...]:
 
 
 class TaskRunCache:
-    def __init__(self, size: int = 200_000) -> None:
+    def __init__(self, size: int = 50_000) -> None:
         self._size = size
         #: run id -> (state and text decoded, the run, its fingerprint when decoded)
         self._runs: dict[str, tuple[_Key, TaskRun, tuple[Any, ...]]] = {}
