@@ -124,7 +124,7 @@ class Worker:
     async def register(self) -> None:
         """Announce this worker (before the local executor may hand it jobs)."""
         if not self._registered:
-            await self.store.register_worker(self.id, self._group_keys, socket.gethostname(), self.threads)
+            await self.store.register_worker(self.id, self._group_keys, socket.gethostname())
             self._registered = True
 
     async def run_forever(self, stop: asyncio.Event) -> None:
@@ -229,7 +229,7 @@ class Worker:
                     # come back as a live worker for new jobs.
                     log.error("worker %s was declared dead; handing back its attempts", self.id)
                     self.hand_back(list(self.running), "the worker was declared dead (silent for longer than worker.dead_after)")
-                    await self.store.register_worker(self.id, self._group_keys, socket.gethostname(), self.threads)
+                    await self.store.register_worker(self.id, self._group_keys, socket.gethostname())
                 await self._release_handed_back()
                 for task_run_id in await self.store.kill_requested(self.id):
                     entry = self.running.get(task_run_id)

@@ -451,9 +451,8 @@ class Store(Protocol):
         ...
 
     # workers
-    async def register_worker(self, worker_id: str, group: str | None, hostname: str, threads: int | None = None) -> None:
-        """Announce a worker; ``group``: the worker groups it serves, comma-separated (None: the
-        default); ``threads``: how many attempts it runs at once (None: not said)."""
+    async def register_worker(self, worker_id: str, group: str | None, hostname: str) -> None:
+        """Announce a worker; ``group``: the worker groups it serves, comma-separated (None: the default)."""
         ...
 
     async def live_worker_groups(self, alive_within: float) -> set[str]:

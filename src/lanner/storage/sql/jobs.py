@@ -61,10 +61,6 @@ _PG_CLAIM_UPDATES = text(
     """
 )
 
-#: PostgreSQL: wake every worker (a notification naming none, as migration 0004's trigger sends
-#: when no worker is live)
-_PASS_ON = text("SELECT pg_notify('lanner_worker', current_schema())")
-
 _NOW = bindparam("now", type_=_j.c.not_before.type)
 _INSERT_LOGS = insert(logs)
 _MARK_DEAD = (
@@ -138,10 +134,6 @@ def claim_jobs(tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int,
     if tx.conn.dialect.name == "postgresql":
         # both updates in one statement: one round trip less on every task a worker claims
         tx.conn.execute(_PG_CLAIM_UPDATES, {"jobs": Encoded(json_array(job_updates)), "runs": Encoded(json_array(run_updates))})
-        if len(rows) >= limit:
-            # More may be due, and each new job woke one worker only (maybe this one, for
-            # several): let the others look too.
-            tx.conn.execute(_PASS_ON)
     else:
         tx.conn.execute(_CLAIM_JOB, job_updates)
         tx.conn.execute(_UPDATE_TASK_RUN, run_updates)

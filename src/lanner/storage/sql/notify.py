@@ -3,9 +3,7 @@ PostgreSQL, by ``NOTIFY`` from any process through a dedicated ``LISTEN`` connec
 
 The triggers created by migration 0001 send ``NOTIFY lanner_executor`` /
 ``NOTIFY lanner_worker`` with the table's schema as payload, so stores isolated in different
-schemas of one database do not wake each other. Since migration 0004 a worker notification
-may also name the worker expected to take the job (``"<schema> <worker id>"``): only the
-process running that worker wakes for it.
+schemas of one database do not wake each other.
 """
 
 from __future__ import annotations
@@ -42,20 +40,11 @@ class Notifier:
         self._task: asyncio.Task[None] | None = None
         self._conn: Any = None
         self._own_pids: set[int] = set()
-        #: the workers of this process, by id: notifications naming another worker are ignored
-        self._workers: set[str] = set()
 
     def own_backend(self, pid: int) -> None:
         """A server process of this process's pool: its notifications are ignored (every
         commit made here is signalled here directly)."""
         self._own_pids.add(pid)
-
-    def answer_for(self, worker_id: str) -> None:
-        """Wake the worker channel for notifications naming this worker (one of this process)."""
-        self._workers.add(worker_id)
-
-    def stop_answering_for(self, worker_id: str) -> None:
-        self._workers.discard(worker_id)
 
     @property
     def backend_pid(self) -> int | None:
@@ -115,8 +104,7 @@ class Notifier:
             conn.add_termination_listener(lambda _conn: lost.set())
 
             def on_notify(_conn: Any, pid: int, pg_channel: str, payload: str) -> None:
-                of_schema, _, worker = payload.partition(" ")
-                if of_schema in ("", schema) and pid not in self._own_pids and (not worker or worker in self._workers):
+                if payload in ("", schema) and pid not in self._own_pids:
                     self._events[pg_channel.removeprefix(_PG_PREFIX)].set()
 
             for channel in CHANNELS:

@@ -163,8 +163,6 @@ workers = Table(
     Column("started", UtcDateTime, nullable=False),
     Column("heartbeat", UtcDateTime, nullable=False),
     Column("dead", Boolean, nullable=False, default=False),
-    # attempts it runs at once (None: unknown); a full worker is the last one woken for a job
-    Column("threads", Integer),
 )
 
 logs = Table(

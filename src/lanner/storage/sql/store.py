@@ -324,19 +324,10 @@ class SqlStore:
 
     # workers
 
-    async def register_worker(self, worker_id: str, group: str | None, hostname: str, threads: int | None = None) -> None:
+    async def register_worker(self, worker_id: str, group: str | None, hostname: str) -> None:
         now = self.clock()
-        row = {
-            "id": worker_id,
-            "worker_group": group,
-            "hostname": hostname,
-            "started": now,
-            "heartbeat": now,
-            "dead": False,
-            "threads": threads,
-        }
+        row = {"id": worker_id, "worker_group": group, "hostname": hostname, "started": now, "heartbeat": now, "dead": False}
         stmt = upsert_statement(self.dialect, workers, ("id",), tuple(row))
-        self._db.notifier.answer_for(worker_id)  # before it can be named in a notification
         await self._db.write(lambda tx: tx.conn.execute(stmt, row))
 
     async def live_worker_groups(self, alive_within: float) -> set[str]:
@@ -363,7 +354,6 @@ class SqlStore:
                 tx.signal("worker")
 
         await self._db.write(forget)
-        self._db.notifier.stop_answering_for(worker_id)
 
     async def release_jobs(self, worker_id: str, attempts: Sequence[tuple[str, int]]) -> int:
         held = [{"b_id": task_run_id, "b_worker": worker_id, "b_attempt": attempt} for task_run_id, attempt in attempts]
