@@ -9,6 +9,11 @@ import { formatDate, formatIsoDuration, localToIso } from "../util/format";
 import { useDebounced, useDocumentTitle, useInterval, useLoad } from "../util/hooks";
 
 const PAGE_SIZE = 25;
+/** the start-date filter's two inputs: URL parameter, label, side of the bound */
+const START_BOUNDS = [
+  ["from", "Started from", "after"],
+  ["to", "Started until", "before"],
+] as const;
 const STATES = ["CREATED", "RUNNING", "PAUSED", "SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED"];
 const RANGES: [string, string][] = [
   ["", "any time"],
@@ -134,20 +139,16 @@ export function ExecutionsPage() {
             </option>
           ))}
         </select>
-        <input
-          type="datetime-local"
-          value={from}
-          onChange={(e) => set({ from: e.target.value })}
-          aria-label="Started from"
-          title="Executions started at or after this time (your time zone)"
-        />
-        <input
-          type="datetime-local"
-          value={to}
-          onChange={(e) => set({ to: e.target.value })}
-          aria-label="Started until"
-          title="Executions started at or before this time (your time zone)"
-        />
+        {START_BOUNDS.map(([key, label, side]) => (
+          <input
+            key={key}
+            type="datetime-local"
+            value={key === "from" ? from : to}
+            onChange={(e) => set({ [key]: e.target.value })}
+            aria-label={label}
+            title={`Executions started at or ${side} this time (your time zone)`}
+          />
+        ))}
       </div>
       <ErrorBanner error={executions.error} title="Executions could not be listed" />
       <ErrorBanner error={bulkError} title="Nothing was done" />
