@@ -61,8 +61,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# in parallel processes (pytest-xdist); tests/conftest.py keeps the server and cluster tests in
+# groups of their own. `TEST_PROCS=0 make test` runs everything in one process.
+TEST_PROCS ?= 4
 test: install postgres lint ui ui-test chromium
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_PROCS)
 
 unit: install
 	$(BIN)/pytest -q tests/unit

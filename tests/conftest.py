@@ -7,6 +7,11 @@
 - ``database_url``: ``backend.url`` (the PostgreSQL schema is ``backend.schema``).
 - ``store``: a migrated ``SqlStore`` on the backend, closed after the test.
 - ``open_store``: opens more stores on the same backend (another "process"), closed after.
+
+``make test`` runs the suite in parallel processes (pytest-xdist, ``-n 4``). The
+tests of ``_GROUPS`` run one after the other in one process, and first: the CLI tests share the
+servers the session fixture ``launched`` starts, and the multi-process cluster tests each start
+a dozen processes and measure failure detection, so they must not overlap one another.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -25,6 +31,34 @@ from lanner.storage.sql import SqlStore, create_store
 PG_URL = os.environ.get("LANNER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 _IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 _pg_unreachable: list[str] = []  # remembered, so one dead server costs one timeout per session
+
+
+#: path prefix (from the rootdir) → group: a group runs in one test process, in file order
+_GROUPS = {
+    "tests/integration/cli/": "cli-servers",
+    "tests/integration/ha/": "clusters",
+    "tests/integration/crash/": "clusters",
+    "tests/integration/test_bench_cluster.py": "clusters",
+}
+
+
+def _group_of(nodeid: str) -> str | None:
+    return next((name for prefix, name in _GROUPS.items() if nodeid.startswith(prefix)), None)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Each group of ``_GROUPS`` is one unit of work (one process, in file order); every other
+    test is a unit of its own. Done here rather than with ``xdist_group`` marks: pytest 9.2 no
+    longer lets xdist tag a marked test's node id, and the marks are silently ignored
+    (pytest-dev/pytest-xdist#1386). Units are handed out largest first, so the groups start
+    at once and the single tests fill the other processes."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group_of(nodeid) or nodeid
+
+    return GroupScheduling(config, log)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from lanner.api.app import create_app
 from lanner.api.ui import UI_DIR
@@ -42,6 +42,9 @@ _LAUNCH_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+# ``make test`` runs test files in parallel processes on two cores: a page (Monaco, the flow
+# schema) can take longer than Playwright's 5 s default to appear, without anything being wrong
+expect.set_options(timeout=15_000)
 
 
 def _missing(reason: str) -> None:

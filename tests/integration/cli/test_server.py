@@ -53,7 +53,10 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.proc.args[self.proc.args.index('--port') + 1]}"
 
-    def wait_ready(self, timeout: float = 60) -> httpx.Response:
+    def wait_ready(self, timeout: float = 180) -> httpx.Response:
+        """Polls ``/health``. The deadline is generous: the CLI tests start some thirty commands at
+        once (``conftest.py``) while other test processes share the two cores."""
+
         def health() -> httpx.Response | None:
             assert self.proc.popen.poll() is None, f"the server exited:\n{self.proc.result(0).describe()}"
             try:

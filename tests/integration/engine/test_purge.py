@@ -196,7 +196,8 @@ async def test_scheduler_applies_retention(retaining_engine: Engine) -> None:
     assert result.state == State.SUCCESS
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 20
-    while await retaining_engine.store.get_execution(result.execution.id) is not None:
-        assert loop.time() < deadline, "retention did not delete the ended execution"
+    folder = _folder(retaining_engine, "company.data", "work", result.execution.id)
+    # the rows go first, then the folder: wait for both
+    while await retaining_engine.store.get_execution(result.execution.id) is not None or folder.exists():
+        assert loop.time() < deadline, "retention did not delete the ended execution and its files"
         await asyncio.sleep(0.05)
-    assert not _folder(retaining_engine, "company.data", "work", result.execution.id).exists()

@@ -4,6 +4,8 @@ from other processes through LISTEN/NOTIFY, surviving a dropped connection)."""
 from __future__ import annotations
 
 import asyncio
+import os
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -12,6 +14,7 @@ from lanner.models.state import State
 from lanner.storage.ports import JobResult
 from lanner.storage.sql import SqlStore
 
+from ..ha.cluster import backend_ports
 from .factories import ended_attempt, eventually, execution, job, task_run
 
 DEADLINE = 5.0
@@ -115,11 +118,14 @@ async def test_reads_survive_connections_the_server_dropped(store: SqlStore, bac
     ex = execution()
     await store.create_execution(ex)
     assert await store.execution_state(ex.id) is State.CREATED  # the pool now holds a connection
+    # only this process's connections: other test processes share the server (pytest-xdist)
+    ours = sorted(backend_ports(os.getpid(), urlsplit(backend.url).port or 5432))
     admin = await asyncpg.connect(backend.url)
     try:
         dropped = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE application_name = 'lanner' AND pid <> pg_backend_pid()"
+            " WHERE application_name = 'lanner' AND client_port = ANY($1::int[]) AND pid <> pg_backend_pid()",
+            ours,
         )
     finally:
         await admin.close()
