@@ -11,7 +11,7 @@ import pytest
 from lanner.errors import StorageError
 from lanner.models.state import State
 from lanner.storage.ports import ClaimedExecution, JobResult
-from lanner.storage.sql import SqlStore
+from lanner.storage.sql import SqlStore, executor_tx
 from lanner.storage.sql.executor_tx import CACHED_FROM
 
 from .factories import ended_attempt, execution, job, queued_job, task_run
@@ -143,6 +143,38 @@ async def test_claim_takes_the_oldest_messages_first_up_to_the_limit(store: SqlS
 
     assert [c.execution.id for c in first] == [made[0].id, made[1].id]
     assert [c.execution.id for c in rest] == [ex.id for ex in made[2:]]
+
+
+async def test_a_claim_looks_at_a_window_of_the_oldest_messages(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor_tx, "CLAIM_WINDOW", 2)
+    made = [execution() for _ in range(5)]
+    for ex in made:
+        await store.create_execution(ex)
+
+    batches = []
+    for _ in range(3):
+        async with store.executor_transaction() as tx:
+            batches.append([c.execution.id for c in await tx.claim(10)])
+
+    assert batches == [[made[0].id, made[1].id], [made[2].id, made[3].id], [made[4].id]]
+
+
+# PostgreSQL only: SQLite has one writer, no two claims overlap
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_a_window_held_by_another_executor_does_not_hide_later_work(  # type: ignore[no-untyped-def]
+    store: SqlStore, open_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(executor_tx, "CLAIM_WINDOW", 2)
+    other = await open_store()
+    held, later = execution(), execution()
+    await store.create_execution(held)
+    await store.request(held.id, "resume")  # the window's two messages are both the held execution's
+    await store.create_execution(later)
+
+    async with store.executor_transaction() as tx:
+        assert [c.execution.id for c in await tx.claim(1)] == [held.id]
+        theirs = await _claim_all(other)  # its window: the held execution, locked: skipped
+    assert [c.execution.id for c in theirs] == [later.id]
 
 
 async def test_concurrent_executors_never_claim_the_same_execution(store: SqlStore, open_store) -> None:  # type: ignore[no-untyped-def]
