@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import pytest
 
 from lanner.models.execution import LogEntry
 from lanner.models.state import State
 from lanner.storage.ports import FinishedAttempt, JobResult
-from lanner.storage.sql import SqlStore
+from lanner.storage.sql import SqlStore, jobs
 
 from .factories import ended_attempt, later, queued_job
 
@@ -179,6 +182,43 @@ async def test_jobs_of_a_silent_worker_go_to_another_with_a_new_attempt(store: S
     assert (first.state, first.error) == (State.FAILED, "worker lost; attempt resubmitted")
     assert (second.number, second.state, second.worker_id) == (2, State.RUNNING, "alive")
     assert await store.finish_job(stale, JobResult(State.SUCCESS, ended_attempt(stale))) is False
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_the_one_statement_claim_writes_what_the_general_claim_writes(store: SqlStore) -> None:
+    """PostgreSQL claims in one statement, changing the task run in SQL; the general path
+    (SQLite's) changes it in Python. Both, on twins with a lost attempt, give equal runs."""
+    twins = [(await queued_job(store))[0] for _ in range(2)]
+    first_claim = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    store.clock = lambda: first_claim
+    assert len(await store.claim_jobs("lost", [None], 10)) == 2
+    store.clock = lambda: first_claim + timedelta(minutes=5)
+    assert await store.requeue_lost_jobs(60) == 2  # "lost" never registered: both handed back
+
+    second_claim = first_claim + timedelta(minutes=6)
+    general = await store._db.write(partial(jobs.claim_jobs, worker_id="alive", groups=[None], limit=1, now=second_claim))
+    store.clock = lambda: second_claim
+    one_statement = await store.claim_jobs("alive", [None], 1)
+
+    assert [job.execution_id for job in general + one_statement] == [ex.id for ex in twins]
+    assert [job.attempt for job in general + one_statement] == [2, 2]
+    runs = []
+    for ex in twins:
+        found = await store.get_execution(ex.id)
+        assert found is not None
+        (run,) = found.task_runs
+        runs.append(run)
+    assert [a.to_json() for a in runs[0].attempts] == [a.to_json() for a in runs[1].attempts]
+    # the histories from the first claim on (each twin was CREATED at its own time)
+    assert (runs[0].state, runs[0].history[1:], runs[0].outputs) == (runs[1].state, runs[1].history[1:], runs[1].outputs)
+    lost, new = runs[1].attempts
+    assert (lost.state, lost.error, [h.state for h in lost.history]) == (
+        State.FAILED,
+        jobs.LOST_ATTEMPT_ERROR,
+        [State.RUNNING, State.FAILED],
+    )
+    assert (new.number, new.state, new.worker_id, new.history[0].date) == (2, State.RUNNING, "alive", second_claim)
+    assert [h.state for h in runs[1].history] == [State.CREATED, State.RUNNING, State.RUNNING]
 
 
 async def test_live_workers_keep_their_jobs_unless_all_are_handed_back(store: SqlStore) -> None:

@@ -371,6 +371,11 @@ class SqlStore:
 
     async def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int) -> list[WorkerJob]:
         """Due jobs of these groups (``None``: jobs without a group), oldest first."""
+        if self.dialect == "postgresql":  # one statement: no BEGIN, no COMMIT round trips
+            return await self._db.write(
+                partial(jobs.claim_jobs_in_one_statement, worker_id=worker_id, groups=groups, limit=limit, now=self.clock()),
+                one_statement=True,
+            )
         return await self._db.write(partial(jobs.claim_jobs, worker_id=worker_id, groups=groups, limit=limit, now=self.clock()))
 
     async def finish_job(self, job: WorkerJob, result: JobResult, logs: Sequence[LogEntry] = ()) -> bool:
