@@ -110,6 +110,22 @@ class BenchCluster:
         if states.get(State.SUCCESS.value) != len(ids):
             raise RuntimeError(f"not every benchmark execution succeeded: {states}")
 
+    async def wait_one_ended(self, execution_id: str, timeout: float, interval: float = 0.005) -> None:
+        """Until this execution ends (a primary-key read per ``interval``: polling every few
+        milliseconds must not load the database being measured, as counting the unfinished
+        executions of the whole schema would); it must have succeeded."""
+        deadline = time.monotonic() + timeout
+        while (state := await asyncio.to_thread(self.state_of, execution_id)) not in TERMINAL:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"execution {execution_id} still {state} after {timeout}s")
+            await asyncio.sleep(interval)
+        if state != State.SUCCESS.value:
+            raise RuntimeError(f"benchmark execution {execution_id} ended {state}")
+
+    def state_of(self, execution_id: str) -> str | None:
+        rows = self.sql("SELECT state FROM executions WHERE id = %s", execution_id)
+        return str(rows[0][0]) if rows else None
+
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         """On one connection kept open (polling must not cost a connection per query)."""
         if self._conn is None:

@@ -37,12 +37,12 @@ async def _sequential(bench: BenchCluster, count: int) -> list[str]:
     ids = []
     for _ in range(count):
         [execution_id] = await bench.submit("w3", 1)
-        await bench.wait_ended([execution_id], timeout=60, interval=0.005)
+        await bench.wait_one_ended(execution_id, timeout=60)
         ids.append(execution_id)
     return ids
 
 
-async def bench_multi_worker(workers: int, count: int, warmup: int = 50, sequential: int = 30) -> dict[str, Any]:
+async def bench_multi_worker(workers: int, count: int, warmup: int = 50, sequential: int = 100) -> dict[str, Any]:
     async with bench_cluster() as bench:
         components = await bench.start(
             ("web", "webserver"), ("exec", "executor"), *((f"w{i}", "worker") for i in range(1, workers + 1))
