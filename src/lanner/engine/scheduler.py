@@ -91,7 +91,7 @@ class Scheduler:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     retention: Retention | None = field(default=None, init=False)
     #: the triggers of each deployed flow revision seen at the last pass (see `deployed`)
-    _triggers: dict[tuple[str, str, int, str], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
+    _triggers: dict[tuple[str, str, int], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.files is not None and self.options.retention.enabled:
@@ -104,24 +104,23 @@ class Scheduler:
     async def deployed(self) -> dict[Key, Deployed]:
         """The triggers of every deployed flow, by (namespace, flow id, trigger id).
 
-        Each revision is parsed once (its source never changes; one without the word
+        Each pass reads the latest revision of each flow without its source (``flow_heads``).
+        Each revision is read and parsed once (its source never changes; one without the word
         ``triggers`` not at all), then its triggers are kept until the flow changes or goes: the
         flow cache holds 512 flows, and a pass over 10,000 of them parsed all 10,000 again,
         holding the event loop, and so every API answer of the server, for seconds at each pass."""
         found: dict[Key, Deployed] = {}
-        known: dict[tuple[str, str, int, str], list[Deployed]] = {}
-        for stored in await self.store.list_flows():
-            revision = (stored.namespace, stored.id, stored.revision, stored.source)
+        known: dict[tuple[str, str, int], list[Deployed]] = {}
+        for head in await self.store.flow_heads():
+            revision = (head.namespace, head.id, head.revision)
             items = self._triggers.get(revision)
-            if items is None and "triggers" not in stored.source:
-                items = []  # no trigger is declared without the word: nothing to parse
+            if items is None and not head.mentions_triggers:
+                items = []  # no trigger is declared without the word: nothing to read or parse
             if items is None:
                 try:
-                    index = await self.flows.get(stored.namespace, stored.id, stored.revision)
+                    index = await self.flows.get(head.namespace, head.id, head.revision)
                 except LannerError as exc:
-                    log.warning(
-                        "flow %s.%s revision %s has invalid triggers: %s", stored.namespace, stored.id, stored.revision, exc
-                    )
+                    log.warning("flow %s.%s revision %s has invalid triggers: %s", head.namespace, head.id, head.revision, exc)
                     continue
                 items = [Deployed(index, trigger) for trigger in index.flow.triggers or []]  # type: ignore[arg-type]
             known[revision] = items

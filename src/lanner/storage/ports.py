@@ -35,6 +35,7 @@ __all__ = [
     "ExecutorTx",
     "FinishedAttempt",
     "FlowChanges",
+    "FlowHead",
     "FlowSearch",
     "LatestExecution",
     "JobResult",
@@ -62,6 +63,17 @@ class StoredFlow:
     source: str
     deleted: bool = False
     updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowHead:
+    """The latest revision of a deployed flow, without its source (``Store.flow_heads``)."""
+
+    namespace: str
+    id: str
+    revision: int
+    #: the source contains the word ``triggers``: a flow without it declares no trigger
+    mentions_triggers: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +410,11 @@ class Store(Protocol):
 
     async def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> StoredFlow | None: ...
     async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]: ...
+    async def flow_heads(self) -> list[FlowHead]:
+        """The latest revision of every deployed flow, sources left in the database (the
+        scheduler asks at every pass; 10,000 sources are megabytes)."""
+        ...
+
     async def flow_revisions(self, namespace: str, flow_id: str) -> list[StoredFlow]: ...
     async def search_flows(self, query: FlowSearch) -> Page:
         """One page of ``StoredFlow`` matching ``query`` and how many match in all."""

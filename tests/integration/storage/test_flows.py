@@ -58,3 +58,15 @@ async def test_list_flows_gives_latest_revisions_under_a_namespace(store: SqlSto
     assert [(f.namespace, f.id, f.revision) for f in listed] == [("company", "a", 2), ("company.team", "b", 1)]
     assert [f.id for f in await store.list_flows("a_b")] == ["d"]  # "_" is not a wildcard
     assert {f.id for f in await store.list_flows()} == {"a", "b", "c", "d", "e"}
+
+
+async def test_flow_heads_name_the_latest_revisions_and_which_mention_triggers(store: SqlStore) -> None:
+    await store.save_flow("ns", "plain", "id: plain\n")
+    await store.save_flow("ns", "scheduled", "id: scheduled\n")
+    await store.save_flow("ns", "scheduled", "id: scheduled\ntriggers: []\n")
+    await store.save_flow("ns", "gone", "id: gone\ntriggers: []\n")
+    await store.delete_flow("ns", "gone")
+
+    heads = {(h.namespace, h.id): (h.revision, h.mentions_triggers) for h in await store.flow_heads()}
+
+    assert heads == {("ns", "plain"): (1, False), ("ns", "scheduled"): (2, True)}

@@ -24,6 +24,7 @@ from lanner.storage.ports import (
     ExecutionQuery,
     FinishedAttempt,
     FlowChanges,
+    FlowHead,
     FlowSearch,
     JobResult,
     KVEntry,
@@ -105,6 +106,24 @@ _KILL_REQUESTED = select(worker_jobs.c.task_run_id).where(
 )
 
 
+def _latest_flows(query: Any, namespace_prefix: str | None) -> Any:
+    """``query`` (over ``flows``) narrowed to the latest revision of each flow not deleted."""
+    latest = select(flows.c.namespace, flows.c.id, func.max(flows.c.revision).label("revision")).group_by(
+        flows.c.namespace, flows.c.id
+    )
+    if namespace_prefix:
+        latest = latest.where(_in_namespace(flows.c.namespace, namespace_prefix))
+    newest = latest.subquery()
+    return (
+        query.join(
+            newest,
+            (flows.c.namespace == newest.c.namespace) & (flows.c.id == newest.c.id) & (flows.c.revision == newest.c.revision),
+        )
+        .where(flows.c.deleted.is_(False))
+        .order_by(flows.c.namespace, flows.c.id)
+    )
+
+
 def _open(url: str, schema: str | None, pool_size: int, idle_in_transaction_timeout: float) -> Database:
     backend, parsed = parse_url(url)
     if backend == "sqlite":
@@ -178,22 +197,17 @@ class SqlStore:
         return codec.flow_from_row(row)
 
     async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]:
-        latest = select(flows.c.namespace, flows.c.id, func.max(flows.c.revision).label("revision")).group_by(
-            flows.c.namespace, flows.c.id
-        )
-        if namespace_prefix:
-            latest = latest.where(_in_namespace(flows.c.namespace, namespace_prefix))
-        newest = latest.subquery()
-        query = (
-            select(flows)
-            .join(
-                newest,
-                (flows.c.namespace == newest.c.namespace) & (flows.c.id == newest.c.id) & (flows.c.revision == newest.c.revision),
-            )
-            .where(flows.c.deleted.is_(False))
-            .order_by(flows.c.namespace, flows.c.id)
-        )
+        query = _latest_flows(select(flows), namespace_prefix)
         return await self._db.read(lambda conn: [codec.flow_from_row(row) for row in conn.execute(query)])
+
+    async def flow_heads(self) -> list[FlowHead]:
+        mentions = flows.c.source.contains("triggers").label("mentions_triggers")
+        query = _latest_flows(select(flows.c.namespace, flows.c.id, flows.c.revision, mentions), None)
+        return await self._db.read(
+            lambda conn: [
+                FlowHead(row.namespace, row.id, row.revision, bool(row.mentions_triggers)) for row in conn.execute(query)
+            ]
+        )
 
     async def flow_revisions(self, namespace: str, flow_id: str) -> list[StoredFlow]:
         query = select(flows).where(flows.c.namespace == namespace, flows.c.id == flow_id).order_by(flows.c.revision)
