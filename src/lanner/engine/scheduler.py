@@ -92,6 +92,9 @@ class Scheduler:
     retention: Retention | None = field(default=None, init=False)
     #: the triggers of each deployed flow revision seen at the last pass (see `deployed`)
     _triggers: dict[tuple[str, str, int], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
+    #: ``Store.flows_version`` when ``_deployed`` was read (see `deployed`)
+    _flows_version: int | None = field(default=None, init=False, repr=False)
+    _deployed: dict[Key, Deployed] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.files is not None and self.options.retention.enabled:
@@ -104,11 +107,16 @@ class Scheduler:
     async def deployed(self) -> dict[Key, Deployed]:
         """The triggers of every deployed flow, by (namespace, flow id, trigger id).
 
-        Each pass reads the latest revision of each flow without its source (``flow_heads``).
+        A pass reads the flows only when ``Store.flows_version`` moved since the last read
+        (one row instead of 10,000: passes come every second and after every ended
+        execution); then the latest revision of each flow, without its source (``flow_heads``).
         Each revision is read and parsed once (its source never changes; one without the word
         ``triggers`` not at all), then its triggers are kept until the flow changes or goes: the
         flow cache holds 512 flows, and a pass over 10,000 of them parsed all 10,000 again,
         holding the event loop, and so every API answer of the server, for seconds at each pass."""
+        version = await self.store.flows_version()  # before the heads: a change after it is seen next pass
+        if version == self._flows_version:
+            return dict(self._deployed)  # no flow saved, deleted or pruned anywhere since the last read
         found: dict[Key, Deployed] = {}
         known: dict[tuple[str, str, int], list[Deployed]] = {}
         for head in await self.store.flow_heads():
@@ -127,7 +135,8 @@ class Scheduler:
             for item in items:
                 found[item.key] = item
         self._triggers = known
-        return found
+        self._flows_version, self._deployed = version, found
+        return dict(found)
 
     def initial_state(self, item: Deployed, now: datetime) -> TriggerState:
         trigger = item.trigger

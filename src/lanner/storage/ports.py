@@ -410,6 +410,12 @@ class Store(Protocol):
 
     async def get_flow(self, namespace: str, flow_id: str, revision: int | None = None) -> StoredFlow | None: ...
     async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]: ...
+    async def flows_version(self) -> int:
+        """A number that changes with every change to the stored flows (a revision saved, a
+        flow deleted or pruned), made by any process: read before ``flow_heads``, an unchanged
+        number means unchanged heads."""
+        ...
+
     async def flow_heads(self) -> list[FlowHead]:
         """The latest revision of every deployed flow, sources left in the database (the
         scheduler asks at every pass; 10,000 sources are megabytes)."""

@@ -70,3 +70,26 @@ async def test_flow_heads_name_the_latest_revisions_and_which_mention_triggers(s
     heads = {(h.namespace, h.id): (h.revision, h.mentions_triggers) for h in await store.flow_heads()}
 
     assert heads == {("ns", "plain"): (1, False), ("ns", "scheduled"): (2, True)}
+
+
+async def test_the_flows_version_moves_with_every_change_by_any_store(store: SqlStore, open_store) -> None:  # type: ignore[no-untyped-def]
+    other = await open_store()  # another process
+    seen = [await store.flows_version()]
+
+    async def moved() -> bool:
+        seen.append(await store.flows_version())
+        return seen[-1] != seen[-2]
+
+    await other.save_flow("ns", "f", "a")
+    assert await moved()
+    await other.save_flow("ns", "f", "a")  # the same source: nothing stored
+    assert not await moved()
+    await other.save_flow("ns", "f", "b")
+    assert await moved()
+    await other.delete_flow("ns", "f")
+    assert await moved()
+    await other.save_flows([("ns", "g", "x")])
+    assert await moved()
+    await other.save_flows([("ns", "h", "y")], prune="ns")  # g pruned
+    assert await moved()
+    assert [head.id for head in await store.flow_heads()] == ["h"]

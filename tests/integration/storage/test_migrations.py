@@ -25,7 +25,7 @@ async def test_migrate_is_idempotent_and_keeps_data(store: SqlStore) -> None:
 
     assert await store.get_execution(ex.id) is not None
     versions = await store._db.read(lambda conn: conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all())
-    assert [row[0] for row in versions] == ["0003"]
+    assert [row[0] for row in versions] == ["0004"]
 
 
 async def test_the_migrated_database_matches_schema_py(store: SqlStore) -> None:

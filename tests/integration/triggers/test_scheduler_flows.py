@@ -59,3 +59,29 @@ async def test_each_revision_is_read_once_across_passes(new_engine: EngineFactor
     # a deleted flow's triggers go
     assert await engine.store.delete_flow("company.team", "scheduled")
     assert await engine.scheduler.deployed() == {}
+
+
+async def test_flows_are_read_again_only_after_a_change_by_any_process(new_engine: EngineFactory) -> None:
+    engine, other = await new_engine(), await new_engine()  # two processes on one database
+    await engine.deploy(SCHEDULED.format(cron="@hourly"))
+    first = await engine.scheduler.deployed()
+    reads = 0
+    flow_heads = engine.store.flow_heads
+
+    async def counted() -> Any:
+        nonlocal reads
+        reads += 1
+        return await flow_heads()
+
+    engine.store.flow_heads = counted  # type: ignore[method-assign]
+    for _ in range(3):  # passes come every second and after every ended execution
+        assert await engine.scheduler.deployed() == first
+    assert reads == 0
+
+    await other.deploy(SCHEDULED.format(cron="@daily"))
+    changed: dict[Any, Any] = await engine.scheduler.deployed()
+    assert reads == 1
+    assert changed[("company.team", "scheduled", "tick")].trigger.cron == "@daily"
+
+    assert await other.store.delete_flow("company.team", "scheduled")
+    assert await engine.scheduler.deployed() == {}

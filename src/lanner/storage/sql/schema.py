@@ -37,6 +37,7 @@ __all__ = [
     "execution_queue",
     "executions",
     "flows",
+    "flows_version",
     "kv",
     "logs",
     "metadata",
@@ -85,6 +86,14 @@ flows = Table(
     Column("source", Text, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("updated", UtcDateTime, nullable=False),
+)
+
+#: one row (id 1): a counter a trigger on ``flows`` raises with every change (migration 0004)
+flows_version = Table(
+    "flows_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 executions = Table(

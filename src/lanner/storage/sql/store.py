@@ -50,7 +50,7 @@ from lanner.storage.sql.flow_writes import save_flows
 from lanner.storage.sql.migrate import run_migrations
 from lanner.storage.sql.postgres import PostgresDatabase
 from lanner.storage.sql.run_cache import TaskRunCache
-from lanner.storage.sql.schema import execution_queue, executions, flows, kv, logs, task_runs, worker_jobs, workers
+from lanner.storage.sql.schema import execution_queue, executions, flows, flows_version, kv, logs, task_runs, worker_jobs, workers
 from lanner.storage.sql.sqlite import SqliteDatabase
 from lanner.storage.sql.stats import read_stats
 
@@ -199,6 +199,10 @@ class SqlStore:
     async def list_flows(self, namespace_prefix: str | None = None) -> list[StoredFlow]:
         query = _latest_flows(select(flows), namespace_prefix)
         return await self._db.read(lambda conn: [codec.flow_from_row(row) for row in conn.execute(query)])
+
+    async def flows_version(self) -> int:
+        query = select(flows_version.c.version).where(flows_version.c.id == 1)
+        return await self._db.read(lambda conn: int(conn.execute(query).scalar_one()))
 
     async def flow_heads(self) -> list[FlowHead]:
         mentions = flows.c.source.contains("triggers").label("mentions_triggers")
