@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from lanner.cli.flow_test_runner import run_cases
 from lanner.cli.output import print_issues
 from lanner.errors import FlowValidationError, LannerError
 from lanner.flows_as_code.flow_tests import CaseResult, FlowTest, read_flow_tests
@@ -68,6 +67,8 @@ def run_tests(
             data_dir=Path(tmp), database_url=f"sqlite:///{Path(tmp) / 'lanner.db'}", storage_dir=Path(tmp) / "storage"
         )
         try:
+            from lanner.cli.flow_test_runner import run_cases  # the engine: ~0.4 s of imports
+
             results = asyncio.run(run_cases(settings, folder, tests, timeout=timeout, on_result=on_result))
         except FlowValidationError as exc:
             print_issues(errors, exc.issues)

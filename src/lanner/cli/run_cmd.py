@@ -9,22 +9,23 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from lanner.bootstrap import open_engine
 from lanner.cli.flow_cmd import flow_files, read_flow_file
 from lanner.cli.output import STATE_STYLE, print_issues, print_log
-from lanner.engine.engine import Engine
 from lanner.errors import ConflictError, FlowValidationError, InputError, Issue, LannerError
 from lanner.flows import parse_flow
 from lanner.models.execution import TaskRun
 from lanner.models.state import State
 from lanner.settings import load_settings
+
+if TYPE_CHECKING:
+    from lanner.engine.engine import Engine
 
 __all__ = ["EXIT_CODES", "run"]
 
@@ -87,6 +88,8 @@ async def _run(
     console: Console,
     timeout: float | None,
 ) -> int:
+    from lanner.bootstrap import open_engine  # the engine's imports cost the other commands ~0.4 s
+
     async with open_engine(settings, local=True) as engine:
         for file in flow_files(flow_dirs):
             await engine.deploy(read_flow_file(file), filename=str(file))
