@@ -28,7 +28,7 @@ from lanner.engine.polling import poll_if_due
 from lanner.engine.retention import Retention, RetentionOptions
 from lanner.engine.schedules import declared_backfill, fire_due
 from lanner.engine.trigger_runs import Launcher
-from lanner.errors import LannerError
+from lanner.errors import LannerError, StorageError
 from lanner.models.ids import new_id
 from lanner.storage.files import FileStorage
 from lanner.storage.ports import Store, TriggerCommit, TriggerState
@@ -127,6 +127,8 @@ class Scheduler:
             if items is None:
                 try:
                     index = await self.flows.get(head.namespace, head.id, head.revision)
+                except StorageError:
+                    raise  # the database is away: this pass fails, the next one reads everything again
                 except LannerError as exc:
                     log.warning("flow %s.%s revision %s has invalid triggers: %s", head.namespace, head.id, head.revision, exc)
                     continue

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from lanner.engine.flow_index import FlowIndex
+from lanner.errors import StorageUnavailable
 
 from .conftest import EngineFactory
 
@@ -85,3 +88,21 @@ async def test_flows_are_read_again_only_after_a_change_by_any_process(new_engin
 
     assert await other.store.delete_flow("company.team", "scheduled")
     assert await engine.scheduler.deployed() == {}
+
+
+async def test_a_flow_unreadable_for_a_moment_is_read_again_at_the_next_pass(new_engine: EngineFactory) -> None:
+    engine = await new_engine()
+    await engine.deploy(SCHEDULED.format(cron="@hourly"))
+    await engine.scheduler.deployed()
+    await engine.deploy(SCHEDULED.format(cron="@daily"))
+    cache_get = engine.scheduler.flows.get
+
+    async def unavailable(namespace: str, flow_id: str, revision: int | None = None) -> FlowIndex:
+        raise StorageUnavailable("postgresql cannot be reached: gone for a moment")
+
+    engine.scheduler.flows.get = unavailable  # type: ignore[method-assign]
+    with pytest.raises(StorageUnavailable):  # the pass fails: no trigger is taken for gone
+        await engine.scheduler.deployed()
+    engine.scheduler.flows.get = cache_get  # type: ignore[method-assign]
+    again: dict[Any, Any] = await engine.scheduler.deployed()
+    assert again[("company.team", "scheduled", "tick")].trigger.cron == "@daily"
