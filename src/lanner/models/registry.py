@@ -82,7 +82,8 @@ class Registry:
     def freeze(self) -> Registry:
         """Resolve the task/trigger unions in every model; call once, after registering."""
         namespace = {"AnyTask": _union(self.task_classes()), "AnyTrigger": _union(self.trigger_classes())}
-        for cls in [*self.models, *self.task_classes(), *self.trigger_classes()]:
+        # each class once: task and trigger classes are among ``models`` too
+        for cls in dict.fromkeys([*self.models, *self.task_classes(), *self.trigger_classes()]):
             cls.model_rebuild(force=True, _types_namespace=namespace)
         Flow.model_rebuild(force=True, _types_namespace=namespace)
         return self
