@@ -92,9 +92,8 @@ class Scheduler:
     retention: Retention | None = field(default=None, init=False)
     #: the triggers of each deployed flow revision seen at the last pass (see `deployed`)
     _triggers: dict[tuple[str, str, int], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
-    #: ``Store.flows_version`` when ``_deployed`` was read (see `deployed`)
+    #: ``Store.flows_version`` when ``_triggers`` was read (see `deployed`)
     _flows_version: int | None = field(default=None, init=False, repr=False)
-    _deployed: dict[Key, Deployed] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.files is not None and self.options.retention.enabled:
@@ -115,9 +114,13 @@ class Scheduler:
         flow cache holds 512 flows, and a pass over 10,000 of them parsed all 10,000 again,
         holding the event loop, and so every API answer of the server, for seconds at each pass."""
         version = await self.store.flows_version()  # before the heads: a change after it is seen next pass
-        if version == self._flows_version:
-            return dict(self._deployed)  # no flow saved, deleted or pruned anywhere since the last read
-        found: dict[Key, Deployed] = {}
+        if version != self._flows_version:  # a flow was saved, deleted or pruned somewhere since the last read
+            self._triggers = await self._read_triggers()
+            self._flows_version = version
+        return {item.key: item for items in self._triggers.values() for item in items}
+
+    async def _read_triggers(self) -> dict[tuple[str, str, int], list[Deployed]]:
+        """The triggers of the latest revision of each flow, parsing only revisions not seen before."""
         known: dict[tuple[str, str, int], list[Deployed]] = {}
         for head in await self.store.flow_heads():
             revision = (head.namespace, head.id, head.revision)
@@ -134,11 +137,7 @@ class Scheduler:
                     continue
                 items = [Deployed(index, trigger) for trigger in index.flow.triggers or []]  # type: ignore[arg-type]
             known[revision] = items
-            for item in items:
-                found[item.key] = item
-        self._triggers = known
-        self._flows_version, self._deployed = version, found
-        return dict(found)
+        return known
 
     def initial_state(self, item: Deployed, now: datetime) -> TriggerState:
         trigger = item.trigger

@@ -160,18 +160,23 @@ def claim_jobs_in_one_statement(
         "change_json": codec.dumps(StateChange(State.RUNNING, now).to_json()),
     }
     return [
-        WorkerJob(
-            task_run_id=row.task_run_id,
-            execution_id=row.execution_id,
-            attempt=row.attempt,
-            payload=row.payload,
-            worker_group=row.worker_group,
-            not_before=row.not_before,
-            worker_id=worker_id,
-            kill_requested=row.kill_requested,
-        )
+        _claimed_job(row, row.task_run_id, row.execution_id, row.attempt, worker_id)
         for row in tx.conn.execute(_claim_statement(tuple(groups)), params)
     ]
+
+
+def _claimed_job(row: Any, task_run_id: str, execution_id: str, attempt: int, worker_id: str) -> WorkerJob:
+    """The job a claim hands its worker: the job's own columns from ``row``, the rest given."""
+    return WorkerJob(
+        task_run_id=task_run_id,
+        execution_id=execution_id,
+        attempt=attempt,
+        payload=row.payload,
+        worker_group=row.worker_group,
+        not_before=row.not_before,
+        worker_id=worker_id,
+        kill_requested=row.kill_requested,
+    )
 
 
 def claim_jobs(tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int, now: datetime) -> list[WorkerJob]:
@@ -194,18 +199,7 @@ def claim_jobs(tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int,
         encoded = codec.task_run_row(run)
         run_updates.append({"b_id": run.id, "b_state": encoded["state"], "b_attempts": number, "b_data": encoded["data"]})
         job_updates.append({"b_id": run.id, "b_worker": worker_id, "b_now": now, "b_attempt": number})
-        claimed.append(
-            WorkerJob(
-                task_run_id=run.id,
-                execution_id=run.execution_id,
-                attempt=number,
-                payload=row.payload,
-                worker_group=row.worker_group,
-                not_before=row.not_before,
-                worker_id=worker_id,
-                kill_requested=row.kill_requested,
-            )
-        )
+        claimed.append(_claimed_job(row, run.id, run.execution_id, number, worker_id))
     tx.conn.execute(_CLAIM_JOB, job_updates)
     tx.conn.execute(_UPDATE_TASK_RUN, run_updates)
     return claimed
