@@ -64,17 +64,22 @@ class Database(Protocol):
     schema: str | None
     notifier: Notifier
 
-    async def write(self, fn: Callable[[Tx], T], *, one_statement: bool = False) -> T:
+    async def write(self, fn: Callable[[Tx], T], *, one_statement: bool = False, lane: str | None = None) -> T:
         """Run ``fn`` in one write transaction (rolled back instead if it calls ``tx.abort()``).
 
         ``one_statement``: ``fn`` runs a single statement, atomic by itself; PostgreSQL then
         skips the BEGIN and COMMIT round trips.
+        ``lane``: the name of a loop that calls again and again (a worker's claims, an
+        executor's passes); PostgreSQL keeps a connection for it instead of taking one from
+        the pool each time. SQLite has one writer connection anyway.
         """
         ...
 
-    async def read(self, fn: Callable[[Connection], T]) -> T: ...
+    async def read(self, fn: Callable[[Connection], T], *, lane: str | None = None) -> T: ...
 
-    def session(self, last: Callable[[Tx], None] | None = None) -> AbstractAsyncContextManager[Session]:
+    def session(
+        self, last: Callable[[Tx], None] | None = None, *, lane: str | None = None
+    ) -> AbstractAsyncContextManager[Session]:
         """A write transaction open for the block; ``last`` runs just before the commit."""
         ...
 

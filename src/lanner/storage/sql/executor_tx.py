@@ -370,7 +370,7 @@ class SqlExecutorTx:
         self._flows_locked: set[tuple[str, str]] = set()
 
     async def __aenter__(self) -> SqlExecutorTx:
-        self._context = self._db.session(last=self._write_pending)
+        self._context = self._db.session(last=self._write_pending, lane="executor")
         self._session = await self._context.__aenter__()
         return self
 

@@ -133,7 +133,7 @@ class SqliteDatabase:
         self._owner: asyncio.Task[Any] | None = None
         self.notifier = Notifier(None, None)
 
-    async def write(self, fn: Callable[[Tx], T], *, one_statement: bool = False) -> T:
+    async def write(self, fn: Callable[[Tx], T], *, one_statement: bool = False, lane: str | None = None) -> T:
         async with self._exclusive():
             tx = await self._begin()
             try:
@@ -146,7 +146,7 @@ class SqliteDatabase:
             self._end(tx, commit=not tx.aborted)
         return result
 
-    async def read(self, fn: Callable[[Connection], T]) -> T:
+    async def read(self, fn: Callable[[Connection], T], *, lane: str | None = None) -> T:
         if self._reader_conn is None:
             self._reader_conn = self._reader_engine.connect()
         conn = self._reader_conn
@@ -162,7 +162,9 @@ class SqliteDatabase:
             raise storage_error(self.dialect, exc) from exc
 
     @asynccontextmanager
-    async def session(self, last: Callable[[Tx], None] | None = None) -> AsyncIterator[_SqliteSession]:
+    async def session(
+        self, last: Callable[[Tx], None] | None = None, *, lane: str | None = None
+    ) -> AsyncIterator[_SqliteSession]:
         async with self._exclusive():
             tx = await self._begin()
             try:

@@ -393,6 +393,7 @@ class SqlStore:
             return await self._db.write(
                 partial(jobs.claim_jobs_in_one_statement, worker_id=worker_id, groups=groups, limit=limit, now=self.clock()),
                 one_statement=True,
+                lane="claim",
             )
         return await self._db.write(partial(jobs.claim_jobs, worker_id=worker_id, groups=groups, limit=limit, now=self.clock()))
 
@@ -402,6 +403,7 @@ class SqlStore:
             return await self._db.write(
                 partial(finish.finish_job_in_one_statement, job=job, result=result, entries=logs, now=now),
                 one_statement=True,
+                lane="finish",
             )
         return await self._db.write(
             partial(finish.finish_job, dialect=self.dialect, job=job, result=result, entries=logs, now=now)
@@ -442,7 +444,7 @@ class SqlStore:
 
     async def next_job_due(self) -> datetime | None:
         now = self.clock()
-        due: datetime | None = await self._db.read(lambda conn: conn.scalar(_NEXT_JOB, {"now": now}))
+        due: datetime | None = await self._db.read(lambda conn: conn.scalar(_NEXT_JOB, {"now": now}), lane="claim")
         return due
 
     # logs
