@@ -178,7 +178,7 @@ class Engine:
                 await asyncio.wait_for(stop.wait(), every)
 
     def _notify_finished(self, execution: Execution) -> None:
-        self.scheduler.wake()  # Flow triggers react to ended executions
+        self.scheduler.wake_for_events()  # Flow triggers react to ended executions
 
         async def wake() -> None:
             async with self._finished:

@@ -3,7 +3,9 @@
 Each pass (``run_once``) lists the deployed flows' triggers, stores a state row for triggers
 seen for the first time, then fires due schedules and backfills (``schedules.py``), polls due
 polling triggers (``polling.py``) and reacts to ended executions (``flow_triggers.py``).
-Webhooks are fired by the API (``webhooks.py``).
+Webhooks are fired by the API (``webhooks.py``). Such a full pass runs every
+``SchedulerOptions.poll`` and when an operator changes a trigger; an execution that ended in
+this process wakes the scheduler for its trigger events only (``run_events_once``).
 
 Everything a pass decides is committed fenced on the trigger states' versions, together with
 the executions it starts: with several schedulers on one database, or after a crash, a tick
@@ -89,6 +91,8 @@ class Scheduler:
     #: internal storage, for retention to delete the files of the executions it deletes
     files: FileStorage | None = None
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    #: the next pass must be a full one (``wake``), not only the trigger events
+    _full_wanted: bool = field(default=True, init=False, repr=False)
     retention: Retention | None = field(default=None, init=False)
     #: the triggers of each deployed flow revision seen at the last pass (see `deployed`)
     _triggers: dict[tuple[str, str, int], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
@@ -100,7 +104,14 @@ class Scheduler:
             self.retention = Retention(self.store, self.files, self.options.retention, self.clock)
 
     def wake(self) -> None:
-        """Run the next pass now (an execution ended, a trigger changed)."""
+        """Run a full pass now (a trigger was changed, enabled, reset…)."""
+        self._full_wanted = True
+        self._wake.set()
+
+    def wake_for_events(self) -> None:
+        """Handle the queued trigger events now (an execution ended): Flow triggers react at
+        once, without a full pass over every schedule and trigger state (with thousands of
+        triggers and hundreds of executions ending per second, back-to-back full passes)."""
         self._wake.set()
 
     async def deployed(self) -> dict[Key, Deployed]:
@@ -193,22 +204,42 @@ class Scheduler:
         started += await handle_events(self, deployed, watchers)
         return started
 
+    async def run_events_once(self) -> int:
+        """The trigger events only, with the triggers the last full pass read; a full pass
+        instead when there was none yet or a flow changed since (a new Flow trigger needs its
+        state stored before it can react). Returns how many executions it started."""
+        if self._flows_version is None or await self.store.flows_version() != self._flows_version:
+            return await self.run_once()
+        deployed = {item.key: item for items in self._triggers.values() for item in items}
+        watchers = [item for item in deployed.values() if isinstance(item.trigger, FlowTrigger)]
+        return await handle_events(self, deployed, watchers)
+
     async def run_forever(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        next_full = loop.time()
         while not stop.is_set():
             self._wake.clear()
+            full = self._full_wanted or loop.time() >= next_full
+            self._full_wanted = False
             try:
-                await self.run_once()
+                if full:
+                    next_full = loop.time() + self.options.poll
+                    await self.run_once()
+                else:
+                    await self.run_events_once()
             except Exception:
+                self._full_wanted = True  # whatever failed, the next pass looks at everything
                 report_failure(log, "scheduler pass failed; retrying")
-            if self.retention is not None:
+            if full and self.retention is not None:
                 try:
                     await self.retention.run_if_due()
                 except Exception:
                     report_failure(log, "retention pass failed; retrying at the next pass")
             waiter = asyncio.ensure_future(self._wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
+            timeout = max(next_full - loop.time(), 0.0)
             try:
-                await asyncio.wait({waiter, stopper}, timeout=self.options.poll, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({waiter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for task in (waiter, stopper):
                     if not task.done():

@@ -163,9 +163,7 @@ _CONSUME_AND_READ = (
         *_TASK_RUNS_AS_TEXT.selected_columns,
     )
     .select_from(
-        select(literal(1).label("one"))
-        .subquery("one_row")
-        .outerjoin(task_runs, task_runs.c.execution_id == any_(_PG_IDS))
+        select(literal(1).label("one")).subquery("one_row").outerjoin(task_runs, task_runs.c.execution_id == any_(_PG_IDS))
     )
     .order_by(task_runs.c.seq)
 )
