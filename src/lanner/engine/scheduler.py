@@ -44,6 +44,8 @@ __all__ = ["Deployed", "Scheduler", "SchedulerOptions"]
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str, str]
+#: the trigger kinds a pass fires by their next date
+_TIMED = (Schedule, PollingTrigger)
 
 
 @dataclass
@@ -98,6 +100,8 @@ class Scheduler:
     _triggers: dict[tuple[str, str, int], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
     #: ``Store.flows_version`` when ``_triggers`` was read (see `deployed`)
     _flows_version: int | None = field(default=None, init=False, repr=False)
+    #: ``_flows_version`` when every trigger state was last read and synced (see `run_once`)
+    _synced_version: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.files is not None and self.options.retention.enabled:
@@ -172,7 +176,21 @@ class Scheduler:
         stale = [key for key in states if key not in deployed]
         if stale:
             await self.store.delete_trigger_states(stale)
+        self._synced_version = self._flows_version
         return {key: state for key, state in states.items() if key in deployed}
+
+    async def _states(self, deployed: dict[Key, Deployed], now: datetime) -> dict[Key, TriggerState]:
+        """The states this pass acts on: after a flow change, every state (``sync``); otherwise
+        only those with something possibly due (``Store.due_trigger_states``), instead of
+        reading and decoding every trigger's state each second: 10,000 states took ~110 ms a
+        pass, holding the event loop. Nothing else changes a state's due-ness unseen: a
+        disabled or re-enabled schedule has its next date cleared, a backfill is in the data."""
+        if self._synced_version is None or self._synced_version != self._flows_version:
+            return await self.sync(deployed, now)
+        # Only the kinds a pass acts on: Flow triggers and webhooks have no next date.
+        kinds = {type(item.trigger) for item in deployed.values()}
+        types = sorted(kind.canonical_type() for kind in kinds if issubclass(kind, _TIMED))
+        return {state.key: state for state in await self.store.due_trigger_states(now, types) if state.key in deployed}
 
     async def commit(self, commit: TriggerCommit) -> bool:
         return await self.store.commit_triggers(commit)
@@ -181,13 +199,11 @@ class Scheduler:
         """One pass; returns how many executions it started."""
         now = self.clock()
         deployed = await self.deployed()
-        states = await self.sync(deployed, now)
+        states = await self._states(deployed, now)
         started = 0
         polls: list[Any] = []
-        for key, item in deployed.items():
-            state = states.get(key)
-            if state is None:
-                continue
+        for key, state in states.items():
+            item = deployed[key]
             try:
                 if isinstance(item.trigger, Schedule):
                     started += await fire_due(self, item, state, now)

@@ -548,6 +548,13 @@ class Store(Protocol):
         """Stored trigger states (``namespace`` matches it and the namespaces below it)."""
         ...
 
+    async def due_trigger_states(self, now: datetime, types: Sequence[str]) -> list[TriggerState]:
+        """The states of triggers of these types (canonical) that may have something to do at
+        ``now`` (no next date yet, a next date reached, a backfill in progress): what a
+        scheduler pass reads when no flow changed since it last read them all. May hold more,
+        never fewer."""
+        ...
+
     async def get_trigger_state(self, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None: ...
     async def add_trigger_states(self, states: Sequence[TriggerState]) -> None:
         """Store states of triggers seen for the first time; existing ones are left as they are."""

@@ -3,6 +3,7 @@ new revision or a deleted flow shows at the next pass."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from lanner.engine.flow_index import FlowIndex
 from lanner.errors import StorageUnavailable
 
-from .conftest import EngineFactory
+from .conftest import EngineFactory, FakeClock
 
 SCHEDULED = """id: scheduled
 namespace: company.team
@@ -106,3 +107,62 @@ async def test_a_flow_unreadable_for_a_moment_is_read_again_at_the_next_pass(new
     engine.scheduler.flows.get = cache_get  # type: ignore[method-assign]
     again: dict[Any, Any] = await engine.scheduler.deployed()
     assert again[("company.team", "scheduled", "tick")].trigger.cron == "@daily"
+
+
+WATCHER = """id: watcher
+namespace: company.team
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: after
+    type: io.kestra.plugin.core.trigger.Flow
+    conditions:
+      - type: io.kestra.plugin.core.condition.ExecutionFlow
+        namespace: company.team
+        flowId: scheduled
+"""
+
+
+async def test_passes_read_every_trigger_state_only_after_a_flow_change(new_engine: EngineFactory, clock: FakeClock) -> None:
+    engine, other = await new_engine(), await new_engine()
+    await engine.deploy(SCHEDULED.format(cron="@hourly"))  # next tick 01:00
+    await engine.store.save_flows([plain(i, triggers=_daily(i)) for i in range(50)])  # next ticks tomorrow
+    await engine.deploy(WATCHER)  # a Flow trigger: never due by date
+    full_reads: list[int] = []
+    due_reads: list[list[str]] = []
+    trigger_states, due_trigger_states = engine.store.trigger_states, engine.store.due_trigger_states
+
+    async def every_state(namespace: str | None = None, flow_id: str | None = None) -> Any:
+        found = await trigger_states(namespace, flow_id)
+        full_reads.append(len(found))
+        return found
+
+    async def due_states(now: Any, types: Any) -> Any:
+        found = await due_trigger_states(now, types)
+        due_reads.append([state.flow_id for state in found])
+        return found
+
+    engine.store.trigger_states = every_state  # type: ignore[method-assign]
+    engine.store.due_trigger_states = due_states  # type: ignore[method-assign]
+    await engine.scheduler.run_once()  # first pass: stores the 52 states, reads them all
+    assert full_reads and full_reads[-1] == 52
+    full_reads.clear()
+    assert await engine.scheduler.run_once() == 0
+    assert (full_reads, due_reads) == ([], [[]])  # nothing due, nothing read
+
+    clock.set(datetime(2024, 1, 1, 1, 0, 1, tzinfo=UTC))
+    assert await engine.scheduler.run_once() == 1  # the hourly tick fired from the due states alone
+    assert due_reads[-1] == ["scheduled"]
+    assert full_reads == []
+
+    await other.deploy(SCHEDULED.format(cron="@daily"))  # another process changed a flow
+    await engine.scheduler.run_once()
+    assert full_reads == [52]  # read them all again: the changed schedule's next date is recomputed
+    state = await engine.store.get_trigger_state("company.team", "scheduled", "tick")
+    assert state is not None and state.next_date == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+def _daily(index: int) -> str:
+    return f"triggers:\n  - id: t\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: '{index % 60} 3 * * *'\n"

@@ -527,6 +527,9 @@ class SqlStore:
     async def trigger_states(self, namespace: str | None = None, flow_id: str | None = None) -> list[TriggerState]:
         return await self._db.read(lambda conn: trigger_sql.list_states(conn, namespace, flow_id))
 
+    async def due_trigger_states(self, now: datetime, types: Sequence[str]) -> list[TriggerState]:
+        return await self._db.read(lambda conn: trigger_sql.list_due_states(conn, now, types))
+
     async def get_trigger_state(self, namespace: str, flow_id: str, trigger_id: str) -> TriggerState | None:
         found = await self._db.read(lambda conn: trigger_sql.list_states(conn, namespace, flow_id, trigger_id))
         return next((state for state in found if state.namespace == namespace), None)

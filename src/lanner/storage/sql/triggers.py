@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, Text, bindparam, cast, delete, or_, select, tuple_, update
 
 from lanner.models.state import State
 from lanner.storage.ports import TriggerCommit, TriggerEvent, TriggerState
@@ -27,6 +27,7 @@ __all__ = [
     "commit",
     "commit_in_one_statement",
     "delete_states",
+    "list_due_states",
     "list_events",
     "list_states",
     "one_statement_possible",
@@ -103,6 +104,36 @@ def list_states(
     if trigger_id:
         query = query.where(_t.c.trigger_id == trigger_id)
     return [state_from_row(row) for row in conn.execute(query)]
+
+
+def _due_states(backfill: Any) -> Any:
+    """States a scheduler pass may have to act on (see ``list_due_states``)."""
+    return (
+        select(_t)
+        .where(
+            _t.c.type.in_(bindparam("types", expanding=True)),
+            or_(_t.c.next_date.is_(None), _t.c.next_date <= bindparam("now", type_=_t.c.next_date.type), backfill),
+        )
+        .order_by(_t.c.namespace, _t.c.flow_id, _t.c.trigger_id)
+    )
+
+
+#: a backfill goes on whatever the next tick: on PostgreSQL the jsonb key test; elsewhere a
+#: test on the text, which may match more rows (the word elsewhere in the data), never fewer
+_DUE_STATES = {
+    "postgresql": _due_states(_t.c.data.op("?")("backfill")),
+    "sqlite": _due_states(cast(_t.c.data, Text).like('%"backfill"%')),
+}
+
+
+def list_due_states(conn: Connection, now: datetime, types: Sequence[str]) -> list[TriggerState]:
+    """The states of triggers of these ``types`` that may have something to do at ``now``: no
+    next date yet (a schedule enabled again, a polling trigger never polled), a next date
+    reached, or a backfill in progress. A superset: the scheduler decides for each."""
+    if not types:
+        return []
+    statement = _DUE_STATES[conn.dialect.name]
+    return [state_from_row(row) for row in conn.execute(statement, {"now": now, "types": list(types)})]
 
 
 def add_states(tx: Tx, dialect: str, states: Sequence[TriggerState], now: datetime) -> None:
