@@ -203,6 +203,9 @@ async def main(argv: list[str]) -> None:
     parser.add_argument(
         "--backlog", type=int, default=10_000, help="executions of the backlog (0: skip it; benchmarks/backlog.py)"
     )
+    parser.add_argument(
+        "--scheduler-flows", type=int, default=5000, help="scheduled flows deployed (0: skip it; benchmarks/scheduler.py)"
+    )
     parser.add_argument("--ui", action=argparse.BooleanOptionalAction, default=True, help="UI figures (tests/e2e/ui_bench.py)")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "all" else [args.backend]
@@ -223,6 +226,10 @@ async def main(argv: list[str]) -> None:
         from benchmarks.backlog import bench_backlog
 
         results["backlog_postgres"] = await bench_backlog(args.backlog)
+    if args.scheduler_flows:
+        from benchmarks.scheduler import bench_scheduler  # imports this module: not at the top
+
+        results["scheduler"] = await bench_scheduler(backends, args.scheduler_flows)
     if args.ui:
         try:
             from tests.e2e.ui_bench import bench_ui

@@ -98,6 +98,10 @@ class Scheduler:
     retention: Retention | None = field(default=None, init=False)
     #: the triggers of each deployed flow revision seen at the last pass (see `deployed`)
     _triggers: dict[tuple[str, str, int], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
+    #: ``_triggers`` by trigger key, and its Flow triggers: derived once per read (an events
+    #: pass runs after every ended execution)
+    _deployed: dict[Key, Deployed] = field(default_factory=dict, init=False, repr=False)
+    _watchers: list[Deployed] = field(default_factory=list, init=False, repr=False)
     #: ``Store.flows_version`` when ``_triggers`` was read (see `deployed`)
     _flows_version: int | None = field(default=None, init=False, repr=False)
     #: ``_flows_version`` when every trigger state was last read and synced (see `run_once`)
@@ -119,7 +123,8 @@ class Scheduler:
         self._wake.set()
 
     async def deployed(self) -> dict[Key, Deployed]:
-        """The triggers of every deployed flow, by (namespace, flow id, trigger id).
+        """The triggers of every deployed flow, by (namespace, flow id, trigger id) (kept
+        until the next read: not to be modified).
 
         A pass reads the flows only when ``Store.flows_version`` moved since the last read
         (one row instead of 10,000: passes come every second and after every ended
@@ -131,8 +136,10 @@ class Scheduler:
         version = await self.store.flows_version()  # before the heads: a change after it is seen next pass
         if version != self._flows_version:  # a flow was saved, deleted or pruned somewhere since the last read
             self._triggers = await self._read_triggers()
+            self._deployed = {item.key: item for items in self._triggers.values() for item in items}
+            self._watchers = [item for item in self._deployed.values() if isinstance(item.trigger, FlowTrigger)]
             self._flows_version = version
-        return {item.key: item for items in self._triggers.values() for item in items}
+        return self._deployed
 
     async def _read_triggers(self) -> dict[tuple[str, str, int], list[Deployed]]:
         """The triggers of the latest revision of each flow, parsing only revisions not seen before."""
@@ -216,8 +223,7 @@ class Scheduler:
                 log.error("polling trigger failed: %r", count)
             else:
                 started += int(count)
-        watchers = [item for item in deployed.values() if isinstance(item.trigger, FlowTrigger)]
-        started += await handle_events(self, deployed, watchers)
+        started += await handle_events(self, deployed, self._watchers)
         return started
 
     async def run_events_once(self) -> int:
@@ -226,9 +232,7 @@ class Scheduler:
         state stored before it can react). Returns how many executions it started."""
         if self._flows_version is None or await self.store.flows_version() != self._flows_version:
             return await self.run_once()
-        deployed = {item.key: item for items in self._triggers.values() for item in items}
-        watchers = [item for item in deployed.values() if isinstance(item.trigger, FlowTrigger)]
-        return await handle_events(self, deployed, watchers)
+        return await handle_events(self, self._deployed, self._watchers)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
