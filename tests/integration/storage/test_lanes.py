@@ -51,6 +51,9 @@ async def test_a_lane_keeps_its_connection_while_other_calls_use_the_pool(backen
     assert await db.write(lambda tx: _pid(tx.conn), lane="claim") != first
     assert await db.read(_pid, lane="claim") == first
     assert await db.read(_pid, lane="other") != first
+    # Kept between calls, but never inside a transaction (which would hold locks and be ended
+    # by idle_in_transaction_session_timeout).
+    assert await _state(first) == "idle"
 
 
 async def test_a_busy_lane_lends_a_pooled_connection(backend: Backend, store: SqlStore) -> None:
