@@ -131,7 +131,8 @@ class FlowCache:
         cached = self._entries.get(key)
         if cached is not None:
             return cached
-        index = FlowIndex.build(parse_flow(stored.source, filename=f"{namespace}.{flow_id}"), stored.revision)
+        flow = parse_flow(stored.source, filename=f"{namespace}.{flow_id}", stored=True)
+        index = FlowIndex.build(flow, stored.revision)
         self._entries[key] = index
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)

@@ -30,13 +30,15 @@ __all__ = ["load_flow_file", "parse_flow", "validate_flow"]
 log = logging.getLogger(__name__)
 
 
-def parse_flow(source: str, *, filename: str | None = None, registry: Registry | None = None) -> Flow:
+def parse_flow(source: str, *, filename: str | None = None, registry: Registry | None = None, stored: bool = False) -> Flow:
     """The flow written in ``source``; raises ``FlowValidationError`` listing every problem.
 
     ``registry`` must be the registry whose types ``Flow`` was last built with (the default
-    registry, unless a test froze another one).
+    registry, unless a test froze another one). ``stored``: ``source`` is a stored revision,
+    read without a problem when it was saved (its YAML is then parsed the fast way: see
+    ``load_yaml``).
     """
-    flow, issues = _read(source, filename, registry)
+    flow, issues = _read(source, filename, registry, stored)
     if issues or flow is None:
         raise FlowValidationError(issues or [Issue("the flow is empty", source=filename, line=1, column=1)])
     return flow
@@ -56,9 +58,9 @@ def load_flow_file(path: str | FilePath, *, registry: Registry | None = None) ->
     return parse_flow(file.read_text(encoding="utf-8"), filename=str(file), registry=registry)
 
 
-def _read(source: str, filename: str | None, registry: Registry | None) -> tuple[Flow | None, list[Issue]]:
+def _read(source: str, filename: str | None, registry: Registry | None, stored: bool = False) -> tuple[Flow | None, list[Issue]]:
     registry = registry or default_registry()
-    doc = load_yaml(source, filename)
+    doc = load_yaml(source, filename, stored=stored)
     issues = list(doc.issues)
     if not doc.readable or doc.data is None:
         return None, issues

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from lanner.flows.source import MAX_DEPTH, Mark, format_path, load_yaml
+from lanner.flows.source import MAX_DEPTH, CParser, Mark, _compose_fast, format_path, load_yaml
 from tests.unit.flows.conftest import at, check, only
 
 
@@ -121,3 +123,60 @@ def test_format_path() -> None:
     assert format_path(("tasks", 2, "retry", "interval")) == "tasks[2].retry.interval"
     assert format_path(("cases", "a.b", 0)) == "cases['a.b'][0]"
     assert format_path(()) == ""
+
+
+# Stored revisions are read with libyaml's C parser (``stored=True``): same data and positions.
+
+_TRICKY = """\
+id: tricky   # a comment
+namespace: company.team
+description: |
+  Two lines,
+  kept as written.
+labels: {env: prod, "quoted key": 'single ''quoted''', unicode: "héllo ✓ \\u00e9"}
+defaults: &defaults
+  level: WARN
+  timeout: PT1M
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.log.Log
+    <<: *defaults
+    message: >-
+      folded
+      text
+  - {id: second, type: io.kestra.plugin.core.debug.Return, format: "{{ outputs.first }}"}
+  - id: numbers
+    values: [1_000, 0o17, 0x1f, -2.5e3, .nan, null, ~, true, yes, on, 2024-01-01, !!str 42]
+    plain: a multi-line
+      plain scalar
+    empty: ""
+"""
+
+
+def _same_reading(text: str) -> None:
+    slow, fast = load_yaml(text), load_yaml(text, stored=True)
+    assert fast.data == slow.data
+    assert fast.issues == slow.issues
+    assert fast.positions.keys == slow.positions.keys
+    assert fast.positions.values == slow.positions.values
+    assert fast.positions.styles == slow.positions.styles
+
+
+def test_stored_documents_read_with_the_c_parser_give_the_same_data_and_positions() -> None:
+    assert CParser is not None  # ruamel.yaml.clib is a pinned dependency
+    assert _compose_fast(_TRICKY) is not None  # the C parser reads it, no fallback
+    _same_reading(_TRICKY)
+    _same_reading(_TRICKY.replace("\n", "\r\n"))
+    root = Path(__file__).parents[3]
+    shipped = sorted([*root.glob("examples/*.yml"), *root.glob("blueprints/*.yaml")])
+    assert len(shipped) >= 20
+    for path in shipped:
+        _same_reading(path.read_text(encoding="utf-8"))
+
+
+def test_new_text_is_read_by_the_pure_parser_which_reports_what_the_c_parser_lets_through() -> None:
+    text = "id: a\nnamespace: b\ntasks:\t[]\n"  # a tab after the colon
+    assert _compose_fast(text) is not None  # libyaml accepts it…
+    issue = only(load_yaml(text).issues)  # …the pure parser does not, and new text goes through it
+    assert issue.kind == "syntax" and at(issue) == (3, 7)
+    assert load_yaml("tasks: [1\n", stored=True).issues == load_yaml("tasks: [1\n").issues  # refused: read again
