@@ -127,11 +127,15 @@ class FlowCache:
         stored = await self._read(namespace, flow_id, revision)
         if stored is None:
             raise NotFoundError(f"flow {namespace}.{flow_id}" + (f" revision {revision}" if revision else "") + " not found")
-        key = (namespace, flow_id, stored.revision)
+        return self.add(stored)
+
+    def add(self, stored: StoredFlow) -> FlowIndex:
+        """The parsed revision ``stored`` (read by the caller), kept like those ``get`` reads."""
+        key = (stored.namespace, stored.id, stored.revision)
         cached = self._entries.get(key)
         if cached is not None:
             return cached
-        flow = parse_flow(stored.source, filename=f"{namespace}.{flow_id}", stored=True)
+        flow = parse_flow(stored.source, filename=f"{stored.namespace}.{stored.id}", stored=True)
         index = FlowIndex.build(flow, stored.revision)
         self._entries[key] = index
         if len(self._entries) > self._size:

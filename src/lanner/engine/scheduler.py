@@ -33,7 +33,7 @@ from lanner.engine.trigger_runs import Launcher
 from lanner.errors import LannerError, StorageError
 from lanner.models.ids import new_id
 from lanner.storage.files import FileStorage
-from lanner.storage.ports import Store, TriggerCommit, TriggerState
+from lanner.storage.ports import Store, StoredFlow, TriggerCommit, TriggerState
 from lanner.triggers.base import Trigger
 from lanner.triggers.core.flow import FlowTrigger
 from lanner.triggers.core.schedule import Schedule
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 Key = tuple[str, str, str]
 #: the trigger kinds a pass fires by their next date
 _TIMED = (Schedule, PollingTrigger)
+#: more new flow revisions than this to read: one read of every flow instead of one each
+_READ_ALL_FROM = 50
 
 
 @dataclass
@@ -144,14 +146,26 @@ class Scheduler:
     async def _read_triggers(self) -> dict[tuple[str, str, int], list[Deployed]]:
         """The triggers of the latest revision of each flow, parsing only revisions not seen before."""
         known: dict[tuple[str, str, int], list[Deployed]] = {}
-        for head in await self.store.flow_heads():
+        heads = await self.store.flow_heads()
+        new = sum(1 for h in heads if h.mentions_triggers and (h.namespace, h.id, h.revision) not in self._triggers)
+        sources: dict[tuple[str, str, int], StoredFlow] = {}
+        if new > _READ_ALL_FROM:
+            # Many revisions not seen yet (a start): one read of every flow's latest revision,
+            # not one per flow (5,000 reads took ~2 s on PostgreSQL).
+            sources = {(flow.namespace, flow.id, flow.revision): flow for flow in await self.store.list_flows()}
+        for head in heads:
             revision = (head.namespace, head.id, head.revision)
             items = self._triggers.get(revision)
             if items is None and not head.mentions_triggers:
                 items = []  # no trigger is declared without the word: nothing to read or parse
             if items is None:
                 try:
-                    index = await self.flows.get(head.namespace, head.id, head.revision)
+                    stored = sources.get(revision)
+                    if stored is not None:
+                        index = self.flows.add(stored)
+                        await asyncio.sleep(0)  # parsing thousands in a row must not hold the event loop
+                    else:
+                        index = await self.flows.get(head.namespace, head.id, head.revision)
                 except StorageError:
                     raise  # the database is away: this pass fails, the next one reads everything again
                 except LannerError as exc:

@@ -38,16 +38,25 @@ async def test_each_revision_is_read_once_across_passes(new_engine: EngineFactor
     # a flow without the word `triggers` declares none: it is not even parsed
     await engine.store.save_flows([plain(i, triggers="") for i in range(700, 710)])
     await engine.deploy(SCHEDULED.format(cron="@hourly"))
-    reads: list[tuple[str, str, int | None]] = []
-    cache_get = engine.scheduler.flows.get
+    reads: list[tuple[str, str, int | None]] = []  # revisions parsed (``get`` parses through ``add``)
+    cache_add = engine.scheduler.flows.add
+    one_by_one = 0
+    store_get_flow = engine.store.get_flow
 
-    async def counted(namespace: str, flow_id: str, revision: int | None = None) -> FlowIndex:
-        reads.append((namespace, flow_id, revision))
-        return await cache_get(namespace, flow_id, revision)
+    def counted_add(stored: Any) -> FlowIndex:
+        reads.append((stored.namespace, stored.id, stored.revision))
+        return cache_add(stored)
 
-    engine.scheduler.flows.get = counted  # type: ignore[method-assign]
+    async def get_flow(namespace: str, flow_id: str, revision: int | None = None) -> Any:
+        nonlocal one_by_one
+        one_by_one += 1
+        return await store_get_flow(namespace, flow_id, revision)
+
+    engine.scheduler.flows.add = counted_add  # type: ignore[method-assign]
+    engine.store.get_flow = get_flow  # type: ignore[method-assign]
     first = await engine.scheduler.deployed()
-    assert len(reads) == 701
+    assert len(reads) == len(set(reads)) == 701
+    assert one_by_one == 0  # so many new revisions: one read of every flow instead of 701
     assert list(first) == [("company.team", "scheduled", "tick")]
 
     reads.clear()
@@ -58,6 +67,7 @@ async def test_each_revision_is_read_once_across_passes(new_engine: EngineFactor
     await engine.deploy(SCHEDULED.format(cron="@daily"))
     changed: dict[Any, Any] = await engine.scheduler.deployed()
     assert reads == [("company.team", "scheduled", 2)]
+    assert one_by_one == 1  # a few new revisions: read one by one
     assert changed[("company.team", "scheduled", "tick")].trigger.cron == "@daily"
 
     # a deleted flow's triggers go
