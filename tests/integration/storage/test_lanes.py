@@ -125,3 +125,15 @@ async def test_a_failed_session_leaves_no_transaction_open_on_its_lane(backend: 
         return list(conn.execute(text("SELECT n FROM lane_probe ORDER BY n")).scalars())
 
     assert await db.read(rows) == [2]  # the failed session's row was rolled back, the next one committed
+
+
+async def test_the_raw_claim_reconnects_after_its_connection_was_cut(backend: Backend, store: SqlStore) -> None:
+    db = _postgres(backend, store)
+    assert await store.claim_jobs("w", [None], 5) == []  # runs through asyncpg on the lane
+    cut = await db.read(_pid, lane="claim")  # the same kept connection
+    await _terminate(cut)
+    with pytest.raises(StorageUnavailable, match="cannot be reached"):
+        await store.claim_jobs("w", [None], 5)
+    assert await store.claim_jobs("w", [None], 5) == []
+    assert await store.next_job_due() is None
+    assert await db.read(_pid, lane="claim") != cut

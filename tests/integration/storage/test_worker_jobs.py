@@ -185,6 +185,38 @@ async def test_jobs_of_a_silent_worker_go_to_another_with_a_new_attempt(store: S
 
 
 @pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_the_raw_claim_hands_out_what_the_general_claim_hands_out(store: SqlStore) -> None:
+    """PostgreSQL's claim and next-due query run through asyncpg directly, compiled once: the
+    jobs they hand out (payload decoded, dates aware in UTC, groups matched) equal those of
+    the general path, which goes through SQLAlchemy's type processing."""
+    due = datetime.now(UTC) - timedelta(seconds=5)
+    payload = {"task": "t", "nested": {"list": [1, "two", None, True], "unicode": "héllo ✓"}}
+    created = []
+    for _ in range(2):  # oldest first: each path claims one job of each group
+        for group in ("gpu", None):
+            ex = (await queued_job(store, worker_group=group, not_before=due))[0]
+            created.append(ex.id)
+            await store._db.write(
+                lambda tx, ex=ex: tx.conn.execute(jobs._j.update().where(jobs._j.c.execution_id == ex.id).values(payload=payload))
+            )
+    now = datetime.now(UTC)
+    general = await store._db.write(partial(jobs.claim_jobs, worker_id="w", groups=["cpu", "gpu", None], limit=2, now=now))
+    raw = await store.claim_jobs("w", ["cpu", "gpu", None], 2)
+    assert [job.execution_id for job in general + raw] == created
+    assert [job.worker_group for job in general] == [job.worker_group for job in raw] == ["gpu", None]
+    for claimed in (general, raw):
+        for job in claimed:
+            assert job.payload == payload and type(job.payload) is dict
+            assert job.not_before == due and job.not_before.tzinfo is not None and job.not_before.utcoffset() == timedelta(0)
+            assert (job.attempt, job.worker_id, job.kill_requested) == (1, "w", False)
+    assert await store.claim_jobs("w", ["cpu"], 10) == []  # no job of that group
+
+    assert await store.next_job_due() is None
+    await queued_job(store, not_before=now + timedelta(minutes=3))
+    assert await store.next_job_due() == now + timedelta(minutes=3)
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 async def test_the_one_statement_claim_writes_what_the_general_claim_writes(store: SqlStore) -> None:
     """PostgreSQL claims in one statement, changing the task run in SQL; the general path
     (SQLite's) changes it in Python. Both, on twins with a lost attempt, give equal runs."""

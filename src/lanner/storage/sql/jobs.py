@@ -19,9 +19,17 @@ from lanner.models.state import State
 from lanner.storage.ports import WorkerJob
 from lanner.storage.sql import codec
 from lanner.storage.sql.database import Tx
+from lanner.storage.sql.postgres import PostgresDatabase, RawStatement
 from lanner.storage.sql.schema import logs, task_runs, worker_jobs, workers
 
-__all__ = ["LOST_ATTEMPT_ERROR", "claim_jobs", "claim_jobs_in_one_statement", "insert_logs", "requeue_lost_jobs"]
+__all__ = [
+    "LOST_ATTEMPT_ERROR",
+    "claim_jobs",
+    "claim_jobs_in_one_statement",
+    "insert_logs",
+    "next_job_due_on_postgres",
+    "requeue_lost_jobs",
+]
 
 LOST_ATTEMPT_ERROR = "worker lost; attempt resubmitted"
 _UNFINISHED = (State.RUNNING, State.CREATED)
@@ -63,8 +71,8 @@ def _due_unclaimed(groups: tuple[str | None, ...]) -> list[ColumnElement[bool]]:
     """Due jobs nobody holds, of these groups (``None``: jobs without a group)."""
     named = [group for group in groups if group is not None]
     clauses: list[ColumnElement[bool]] = []
-    if named:
-        clauses.append(_j.c.worker_group.in_(named))
+    # one comparison per group, not an expanding IN: the statement is compiled once (``RawStatement``)
+    clauses.extend(_j.c.worker_group == group for group in named)
     if None in groups:
         clauses.append(_j.c.worker_group.is_(None))
     return [
@@ -143,10 +151,16 @@ def _claim_statement(groups: tuple[str | None, ...]) -> Any:
     return select(claimed).order_by(claimed.c.created, claimed.c.task_run_id)
 
 
-def claim_jobs_in_one_statement(
-    tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int, now: datetime
+@lru_cache(maxsize=64)
+def _raw_claim(groups: tuple[str | None, ...]) -> RawStatement:
+    return RawStatement(_claim_statement(groups))
+
+
+async def claim_jobs_in_one_statement(
+    db: PostgresDatabase, worker_id: str, groups: Sequence[str | None], limit: int, now: datetime
 ) -> list[WorkerJob]:
-    """PostgreSQL: ``claim_jobs`` in one statement (``_claim_statement``)."""
+    """PostgreSQL: ``claim_jobs`` in one statement (``_claim_statement``), run on the worker's
+    lane through asyncpg directly (an idle worker runs it for every job of its group)."""
     attempt = Attempt(0, State.RUNNING, [StateChange(State.RUNNING, now)], worker_id).to_json()
     del attempt["number"]  # set in SQL
     params = {
@@ -159,10 +173,34 @@ def claim_jobs_in_one_statement(
         "attempt_json": codec.dumps(attempt),
         "change_json": codec.dumps(StateChange(State.RUNNING, now).to_json()),
     }
-    return [
-        _claimed_job(row, row.task_run_id, row.execution_id, row.attempt, worker_id)
-        for row in tx.conn.execute(_claim_statement(tuple(groups)), params)
-    ]
+    rows = await db.fetch("claim", _raw_claim(tuple(groups)), params)
+    return [_claimed_job(_Record(row), row["task_run_id"], row["execution_id"], row["attempt"], worker_id) for row in rows]
+
+
+class _Record:
+    """An asyncpg record read by attribute, as ``_claimed_job`` reads SQLAlchemy rows."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[name]
+
+
+_RAW_NEXT_JOB = RawStatement(
+    select(func.min(_j.c.not_before)).where(
+        _j.c.worker_id.is_(None), _j.c.not_before > bindparam("now", type_=_j.c.not_before.type)
+    )
+)
+
+
+async def next_job_due_on_postgres(db: PostgresDatabase, now: datetime) -> datetime | None:
+    """PostgreSQL: when the next delayed job is due, on the claim lane (asked after empty claims)."""
+    rows = await db.fetch("claim", _RAW_NEXT_JOB, {"now": now})
+    due: datetime | None = rows[0][0] if rows else None
+    return due
 
 
 def _claimed_job(row: Any, task_run_id: str, execution_id: str, attempt: int, worker_id: str) -> WorkerJob:

@@ -389,12 +389,8 @@ class SqlStore:
 
     async def claim_jobs(self, worker_id: str, groups: Sequence[str | None], limit: int) -> list[WorkerJob]:
         """Due jobs of these groups (``None``: jobs without a group), oldest first."""
-        if self.dialect == "postgresql":  # one statement: no BEGIN, no COMMIT round trips
-            return await self._db.write(
-                partial(jobs.claim_jobs_in_one_statement, worker_id=worker_id, groups=groups, limit=limit, now=self.clock()),
-                one_statement=True,
-                lane="claim",
-            )
+        if isinstance(self._db, PostgresDatabase):  # one statement: no BEGIN, no COMMIT round trips
+            return await jobs.claim_jobs_in_one_statement(self._db, worker_id, groups, limit, self.clock())
         return await self._db.write(partial(jobs.claim_jobs, worker_id=worker_id, groups=groups, limit=limit, now=self.clock()))
 
     async def finish_job(self, job: WorkerJob, result: JobResult, logs: Sequence[LogEntry] = ()) -> bool:
@@ -444,7 +440,9 @@ class SqlStore:
 
     async def next_job_due(self) -> datetime | None:
         now = self.clock()
-        due: datetime | None = await self._db.read(lambda conn: conn.scalar(_NEXT_JOB, {"now": now}), lane="claim")
+        if isinstance(self._db, PostgresDatabase):
+            return await jobs.next_job_due_on_postgres(self._db, now)
+        due: datetime | None = await self._db.read(lambda conn: conn.scalar(_NEXT_JOB, {"now": now}))
         return due
 
     # logs
