@@ -18,24 +18,7 @@ from functools import lru_cache, partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    Integer,
-    String,
-    Table,
-    Text,
-    any_,
-    bindparam,
-    cast,
-    delete,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import JSON, Connection, Integer, Table, Text, bindparam, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import BindParameter
 
@@ -138,15 +121,7 @@ _TASK_RUNS_AS_TEXT = (
     .where(task_runs.c.execution_id.in_(_IDS))
     .order_by(task_runs.c.seq)
 )
-#: PostgreSQL: the ids as one array parameter (``= ANY``): an expanding ``IN`` is rendered
-#: again for each execution, which cost ~8 % of an executor pass
-_PG_IDS = bindparam("ids", type_=postgresql.ARRAY(String()))
-_CONSUMED = (
-    delete(_q)
-    .where(_q.c.execution_id == any_(_PG_IDS), _DUE)
-    .returning(_q.c.id, _q.c.execution_id, _q.c.action, _q.c.payload)
-    .cte("consumed")
-)
+_CONSUMED = _CONSUME.cte("consumed")
 #: PostgreSQL: ``_CONSUME`` and ``_TASK_RUNS_AS_TEXT`` in one statement; the consumed actions
 #: ride on every row (one row with no task run when there is none)
 _CONSUME_AND_READ = (
@@ -163,7 +138,9 @@ _CONSUME_AND_READ = (
         *_TASK_RUNS_AS_TEXT.selected_columns,
     )
     .select_from(
-        select(literal(1).label("one")).subquery("one_row").outerjoin(task_runs, task_runs.c.execution_id == any_(_PG_IDS))
+        select(literal(1).label("one"))
+        .subquery("one_row")
+        .outerjoin(task_runs, task_runs.c.execution_id.in_(bindparam("ids", expanding=True)))
     )
     .order_by(task_runs.c.seq)
 )
