@@ -84,6 +84,31 @@ class Deployed:
         return self.trigger.disabled or self.index.flow.disabled
 
 
+@dataclass(frozen=True, slots=True)
+class _Deployment:
+    """The deployed triggers as one read of the flows found them, and what passes derive from
+    them, computed once per read (an events pass runs after every ended execution)."""
+
+    #: the triggers of each flow's latest revision
+    by_revision: dict[tuple[str, str, int], list[Deployed]]
+    by_key: dict[Key, Deployed]
+    #: the Flow triggers
+    watchers: list[Deployed]
+    #: canonical types of the triggers fired by their next date (schedules, polling)
+    timed_types: list[str]
+
+    @classmethod
+    def of(cls, by_revision: dict[tuple[str, str, int], list[Deployed]]) -> _Deployment:
+        by_key = {item.key: item for items in by_revision.values() for item in items}
+        kinds = {type(item.trigger) for item in by_key.values()}
+        return cls(
+            by_revision,
+            by_key,
+            [item for item in by_key.values() if isinstance(item.trigger, FlowTrigger)],
+            sorted(kind.canonical_type() for kind in kinds if issubclass(kind, _TIMED)),
+        )
+
+
 @dataclass
 class Scheduler:
     store: Store
@@ -98,13 +123,9 @@ class Scheduler:
     #: the next pass must be a full one (``wake``), not only the trigger events
     _full_wanted: bool = field(default=True, init=False, repr=False)
     retention: Retention | None = field(default=None, init=False)
-    #: the triggers of each deployed flow revision seen at the last pass (see `deployed`)
-    _triggers: dict[tuple[str, str, int], list[Deployed]] = field(default_factory=dict, init=False, repr=False)
-    #: ``_triggers`` by trigger key, and its Flow triggers: derived once per read (an events
-    #: pass runs after every ended execution)
-    _deployed: dict[Key, Deployed] = field(default_factory=dict, init=False, repr=False)
-    _watchers: list[Deployed] = field(default_factory=list, init=False, repr=False)
-    #: ``Store.flows_version`` when ``_triggers`` was read (see `deployed`)
+    #: the deployed triggers seen at the last read of the flows (see `deployed`)
+    _deployment: _Deployment = field(default_factory=lambda: _Deployment.of({}), init=False, repr=False)
+    #: ``Store.flows_version`` when ``_deployment`` was read (see `deployed`)
     _flows_version: int | None = field(default=None, init=False, repr=False)
     #: ``_flows_version`` when every trigger state was last read and synced (see `run_once`)
     _synced_version: int | None = field(default=None, init=False, repr=False)
@@ -137,17 +158,16 @@ class Scheduler:
         holding the event loop, and so every API answer of the server, for seconds at each pass."""
         version = await self.store.flows_version()  # before the heads: a change after it is seen next pass
         if version != self._flows_version:  # a flow was saved, deleted or pruned somewhere since the last read
-            self._triggers = await self._read_triggers()
-            self._deployed = {item.key: item for items in self._triggers.values() for item in items}
-            self._watchers = [item for item in self._deployed.values() if isinstance(item.trigger, FlowTrigger)]
+            self._deployment = _Deployment.of(await self._read_triggers())
             self._flows_version = version
-        return self._deployed
+        return self._deployment.by_key
 
     async def _read_triggers(self) -> dict[tuple[str, str, int], list[Deployed]]:
         """The triggers of the latest revision of each flow, parsing only revisions not seen before."""
         known: dict[tuple[str, str, int], list[Deployed]] = {}
         heads = await self.store.flow_heads()
-        new = sum(1 for h in heads if h.mentions_triggers and (h.namespace, h.id, h.revision) not in self._triggers)
+        seen = self._deployment.by_revision
+        new = sum(1 for h in heads if h.mentions_triggers and (h.namespace, h.id, h.revision) not in seen)
         sources: dict[tuple[str, str, int], StoredFlow] = {}
         if new > _READ_ALL_FROM:
             # Many revisions not seen yet (a start): one read of every flow's latest revision,
@@ -155,7 +175,7 @@ class Scheduler:
             sources = {(flow.namespace, flow.id, flow.revision): flow for flow in await self.store.list_flows()}
         for head in heads:
             revision = (head.namespace, head.id, head.revision)
-            items = self._triggers.get(revision)
+            items = seen.get(revision)
             if items is None and not head.mentions_triggers:
                 items = []  # no trigger is declared without the word: nothing to read or parse
             if items is None:
@@ -209,9 +229,8 @@ class Scheduler:
         if self._synced_version is None or self._synced_version != self._flows_version:
             return await self.sync(deployed, now)
         # Only the kinds a pass acts on: Flow triggers and webhooks have no next date.
-        kinds = {type(item.trigger) for item in deployed.values()}
-        types = sorted(kind.canonical_type() for kind in kinds if issubclass(kind, _TIMED))
-        return {state.key: state for state in await self.store.due_trigger_states(now, types) if state.key in deployed}
+        due = await self.store.due_trigger_states(now, self._deployment.timed_types)
+        return {state.key: state for state in due if state.key in deployed}
 
     async def commit(self, commit: TriggerCommit) -> bool:
         return await self.store.commit_triggers(commit)
@@ -237,7 +256,7 @@ class Scheduler:
                 log.error("polling trigger failed: %r", count)
             else:
                 started += int(count)
-        started += await handle_events(self, deployed, self._watchers)
+        started += await handle_events(self, deployed, self._deployment.watchers)
         return started
 
     async def run_events_once(self) -> int:
@@ -246,7 +265,7 @@ class Scheduler:
         state stored before it can react). Returns how many executions it started."""
         if self._flows_version is None or await self.store.flows_version() != self._flows_version:
             return await self.run_once()
-        return await handle_events(self, self._deployed, self._watchers)
+        return await handle_events(self, self._deployment.by_key, self._deployment.watchers)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()

@@ -18,6 +18,7 @@ from lanner.storage.sql.database import Tx
 from lanner.storage.sql.postgres import PostgresDatabase
 
 from ...conftest import PG_URL, Backend
+from .factories import eventually
 
 
 def _pid(conn: Connection) -> int:
@@ -65,7 +66,11 @@ async def test_a_busy_lane_lends_a_pooled_connection(backend: Backend, store: Sq
 
     kept = await db.read(_pid, lane="claim")
     slow_call = asyncio.create_task(db.read(slow, lane="claim"))
-    await asyncio.sleep(0.05)  # the slow call holds the lane
+
+    async def lane_held() -> bool:
+        return db._lanes["claim", True]._busy.locked()
+
+    await eventually(lane_held)  # the slow call holds the lane
     quick_pid = await db.read(_pid, lane="claim")
     assert not slow_call.done()  # the quick call did not wait for it
     assert quick_pid != kept

@@ -5,7 +5,6 @@ when a flow changed or an operator changed a trigger."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from lanner.models.state import State
 from lanner.storage.files import LocalFileStorage
 from lanner.storage.sql import SqlStore
 
+from ..storage.factories import eventually
 from .conftest import executions_of
 
 UPSTREAM = """
@@ -46,14 +46,6 @@ triggers:
 """
 
 
-async def _until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        assert loop.time() < deadline, f"{what}: not within {timeout}s"
-        await asyncio.sleep(0.02)
-
-
 async def test_ended_executions_wake_the_scheduler_for_their_events_only(
     open_store: Callable[[], Awaitable[SqlStore]], tmp_path: Path
 ) -> None:
@@ -73,16 +65,25 @@ async def test_ended_executions_wake_the_scheduler_for_their_events_only(
 
     engine.scheduler.run_once = counted  # type: ignore[method-assign]
 
-    async def started(flow_id: str, count: int) -> bool:
-        return len(await executions_of(store, "company.team", flow_id)) >= count
+    def started(flow_id: str, count: int) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return len(await executions_of(store, "company.team", flow_id)) >= count
+
+        return check
+
+    def full_passes_reached(count: int) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return full_passes >= count
+
+        return check
 
     await engine.start()
     try:
-        await _until(lambda: asyncio.sleep(0, full_passes >= 1), "the first full pass")
+        await eventually(full_passes_reached(1), timeout=30)  # the first full pass, at start
         for n in range(1, 4):
             upstream = await engine.submit("company.sync", "extract")
             assert (await engine.wait(upstream.id, timeout=30)).execution.state == State.SUCCESS
-            await _until(lambda n=n: started("report", n), f"run {n} of the Flow trigger")  # type: ignore[misc]
+            await eventually(started("report", n), timeout=30)
         assert full_passes == 1  # three ended executions, three reactions, no full pass
 
         # A flow deployed since the last full pass: the next wake-up reads the flows and stores
@@ -90,11 +91,11 @@ async def test_ended_executions_wake_the_scheduler_for_their_events_only(
         await engine.deploy(downstream("audit"))
         upstream = await engine.submit("company.sync", "extract")
         await engine.wait(upstream.id, timeout=30)
-        await _until(lambda: started("audit", 1), "the new Flow trigger")
+        await eventually(started("audit", 1), timeout=30)
         assert full_passes == 2
 
         # An operator's change wakes a full pass.
         await set_disabled(engine, "company.team", "audit", "after_extract", True)
-        await _until(lambda: asyncio.sleep(0, full_passes >= 3), "a full pass after the trigger change")
+        await eventually(full_passes_reached(3), timeout=30)
     finally:
         await engine.stop()

@@ -5,7 +5,7 @@ Lock order as in ``executor_tx``: executions, then worker jobs, then task runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -24,6 +24,7 @@ from lanner.storage.sql.schema import logs, task_runs, worker_jobs, workers
 
 __all__ = [
     "LOST_ATTEMPT_ERROR",
+    "NEXT_JOB",
     "claim_jobs",
     "claim_jobs_in_one_statement",
     "insert_logs",
@@ -174,46 +175,33 @@ async def claim_jobs_in_one_statement(
         "change_json": codec.dumps(StateChange(State.RUNNING, now).to_json()),
     }
     rows = await db.fetch("claim", _raw_claim(tuple(groups)), params)
-    return [_claimed_job(_Record(row), row["task_run_id"], row["execution_id"], row["attempt"], worker_id) for row in rows]
+    return [_claimed_job(row, row["task_run_id"], row["execution_id"], row["attempt"], worker_id) for row in rows]
 
 
-class _Record:
-    """An asyncpg record read by attribute, as ``_claimed_job`` reads SQLAlchemy rows."""
-
-    __slots__ = ("_row",)
-
-    def __init__(self, row: Any) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        return self._row[name]
-
-
-_RAW_NEXT_JOB = RawStatement(
-    select(func.min(_j.c.not_before)).where(
-        _j.c.worker_id.is_(None), _j.c.not_before > bindparam("now", type_=_j.c.not_before.type)
-    )
-)
+#: when the next delayed job nobody holds is due
+NEXT_JOB = select(func.min(_j.c.not_before)).where(_j.c.worker_id.is_(None), _j.c.not_before > _NOW)
+_RAW_NEXT_JOB = RawStatement(NEXT_JOB)
 
 
 async def next_job_due_on_postgres(db: PostgresDatabase, now: datetime) -> datetime | None:
-    """PostgreSQL: when the next delayed job is due, on the claim lane (asked after empty claims)."""
+    """PostgreSQL: ``NEXT_JOB`` on the claim lane (a worker asks after each empty claim)."""
     rows = await db.fetch("claim", _RAW_NEXT_JOB, {"now": now})
     due: datetime | None = rows[0][0] if rows else None
     return due
 
 
-def _claimed_job(row: Any, task_run_id: str, execution_id: str, attempt: int, worker_id: str) -> WorkerJob:
-    """The job a claim hands its worker: the job's own columns from ``row``, the rest given."""
+def _claimed_job(columns: Mapping[Any, Any], task_run_id: str, execution_id: str, attempt: int, worker_id: str) -> WorkerJob:
+    """The job a claim hands its worker: the job's own ``columns`` (an asyncpg record or a
+    SQLAlchemy row's mapping), the rest given."""
     return WorkerJob(
         task_run_id=task_run_id,
         execution_id=execution_id,
         attempt=attempt,
-        payload=row.payload,
-        worker_group=row.worker_group,
-        not_before=row.not_before,
+        payload=columns["payload"],
+        worker_group=columns["worker_group"],
+        not_before=columns["not_before"],
         worker_id=worker_id,
-        kill_requested=row.kill_requested,
+        kill_requested=columns["kill_requested"],
     )
 
 
@@ -237,7 +225,7 @@ def claim_jobs(tx: Tx, worker_id: str, groups: Sequence[str | None], limit: int,
         encoded = codec.task_run_row(run)
         run_updates.append({"b_id": run.id, "b_state": encoded["state"], "b_attempts": number, "b_data": encoded["data"]})
         job_updates.append({"b_id": run.id, "b_worker": worker_id, "b_now": now, "b_attempt": number})
-        claimed.append(_claimed_job(row, run.id, run.execution_id, number, worker_id))
+        claimed.append(_claimed_job(row._mapping, run.id, run.execution_id, number, worker_id))
     tx.conn.execute(_CLAIM_JOB, job_updates)
     tx.conn.execute(_UPDATE_TASK_RUN, run_updates)
     return claimed

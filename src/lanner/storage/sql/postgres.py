@@ -102,6 +102,24 @@ class RawStatement:
         return [params[name] if name in params else self._literals[name] for name in self._names]
 
 
+#: asyncpg errors meaning the server or the connection went away (as SQLAlchemy's disconnects);
+#: a connection the server terminated may also fail with an internal protocol error first
+_GONE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+
+
+def _raw_error(exc: Exception) -> LannerError:
+    """An asyncpg error as ``storage_error`` words SQLAlchemy's."""
+    if isinstance(exc, _GONE):
+        return StorageUnavailable(f"postgresql cannot be reached: {exc}")
+    return StorageError(f"postgresql failed: {exc}")
+
+
 class PostgresDatabase:
     """``Database`` on PostgreSQL (see ``database.py``)."""
 
@@ -216,24 +234,6 @@ class PostgresDatabase:
         for kept in self._lanes.values():
             await kept.close()
         await self._engine.dispose()
-
-
-#: asyncpg errors meaning the server or the connection went away (as SQLAlchemy's disconnects);
-#: a connection the server terminated may also fail with an internal protocol error first
-_GONE = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    OSError,
-)
-
-
-def _raw_error(exc: Exception) -> LannerError:
-    """An asyncpg error as ``storage_error`` words SQLAlchemy's."""
-    if isinstance(exc, _GONE):
-        return StorageUnavailable(f"postgresql cannot be reached: {exc}")
-    return StorageError(f"postgresql failed: {exc}")
 
 
 class _PostgresSession:

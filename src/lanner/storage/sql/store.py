@@ -84,7 +84,6 @@ def _sorted_by(name: str, descending: bool) -> Any:
 
 _NOW = bindparam("now", type_=execution_queue.c.not_before.type)
 _NEXT_MESSAGE = select(func.min(execution_queue.c.not_before)).where(execution_queue.c.not_before > _NOW)
-_NEXT_JOB = select(func.min(worker_jobs.c.not_before)).where(worker_jobs.c.worker_id.is_(None), worker_jobs.c.not_before > _NOW)
 _HEARTBEAT = (
     update(workers)
     .where(workers.c.id == bindparam("b_id"), workers.c.dead.is_(False))
@@ -442,7 +441,7 @@ class SqlStore:
         now = self.clock()
         if isinstance(self._db, PostgresDatabase):
             return await jobs.next_job_due_on_postgres(self._db, now)
-        due: datetime | None = await self._db.read(lambda conn: conn.scalar(_NEXT_JOB, {"now": now}))
+        due: datetime | None = await self._db.read(lambda conn: conn.scalar(jobs.NEXT_JOB, {"now": now}))
         return due
 
     # logs
