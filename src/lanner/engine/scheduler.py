@@ -125,6 +125,7 @@ class Scheduler:
     retention: Retention | None = field(default=None, init=False)
     #: the deployed triggers seen at the last read of the flows (see `deployed`)
     _deployment: _Deployment = field(default_factory=lambda: _Deployment.of({}), init=False, repr=False)
+    _reading: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     #: ``Store.flows_version`` when ``_deployment`` was read (see `deployed`)
     _flows_version: int | None = field(default=None, init=False, repr=False)
     #: ``_flows_version`` when every trigger state was last read and synced (see `run_once`)
@@ -156,10 +157,13 @@ class Scheduler:
         ``triggers`` not at all), then its triggers are kept until the flow changes or goes: the
         flow cache holds 512 flows, and a pass over 10,000 of them parsed all 10,000 again,
         holding the event loop, and so every API answer of the server, for seconds at each pass."""
-        version = await self.store.flows_version()  # before the heads: a change after it is seen next pass
-        if version != self._flows_version:  # a flow was saved, deleted or pruned somewhere since the last read
-            self._deployment = _Deployment.of(await self._read_triggers())
-            self._flows_version = version
+        # One read at a time (the loop's passes, the API's trigger list): a second caller waits
+        # for the read in progress and finds the version read, instead of parsing every flow too.
+        async with self._reading:
+            version = await self.store.flows_version()  # before the heads: a change after it is seen next pass
+            if version != self._flows_version:  # a flow was saved, deleted or pruned somewhere since the last read
+                self._deployment = _Deployment.of(await self._read_triggers())
+                self._flows_version = version
         return self._deployment.by_key
 
     async def _read_triggers(self) -> dict[tuple[str, str, int], list[Deployed]]:

@@ -3,6 +3,7 @@ new revision or a deleted flow shows at the next pass."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -176,3 +177,20 @@ async def test_passes_read_every_trigger_state_only_after_a_flow_change(new_engi
 
 def _daily(index: int) -> str:
     return f"triggers:\n  - id: t\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: '{index % 60} 3 * * *'\n"
+
+
+async def test_concurrent_reads_of_the_flows_parse_each_revision_once(new_engine: EngineFactory) -> None:
+    """The loop's pass and the API's trigger list may ask at once: one reads, the other waits."""
+    engine = await new_engine()
+    await engine.store.save_flows([plain(i, triggers=_daily(i)) for i in range(120)])
+    parsed: list[tuple[str, str, int]] = []
+    cache_add = engine.scheduler.flows.add
+
+    def counted_add(stored: Any) -> FlowIndex:
+        parsed.append((stored.namespace, stored.id, stored.revision))
+        return cache_add(stored)
+
+    engine.scheduler.flows.add = counted_add  # type: ignore[method-assign]
+    first, second = await asyncio.gather(engine.scheduler.deployed(), engine.scheduler.deployed())
+    assert first == second and len(first) == 120
+    assert len(parsed) == 120  # not 240
